@@ -1,0 +1,319 @@
+"""The answer function: every channel asks here and nowhere else.
+
+``AnswerEngine.answer(question, lang, audience=...)`` ranks articles with the
+index, computes a confidence between 0 and 1 and decides: ``answered``,
+``ambiguous`` (two articles are about as likely) or ``no_answer`` with a
+handoff. The FAQ, the agent sidebar, the chatbot API and the chat reply all
+render the ``Answer`` this returns, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from kb import lang as langs
+from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
+from kb.index import FIELD_BOOSTS, Entry, Hit, SearchIndex, snippet
+
+PUBLIC = "public"
+INTERNAL = "internal"
+AUDIENCES = (PUBLIC, INTERNAL)
+ANSWERED, AMBIGUOUS, NO_ANSWER = "answered", "ambiguous", "no_answer"
+STRONG_FIELDS = ("title", "questions", "tags")
+# Every question is ranked over the same pool of best-scoring articles, so the
+# order (and the answer) never depends on how many results a channel shows.
+POOL = 50
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article that may answer the question, with its confidence."""
+
+    entry: Entry
+    confidence: float
+    score: float
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the knowledge base says to a question, identical on every channel."""
+
+    question: str
+    lang: str
+    status: str
+    confidence: float
+    candidates: tuple[Candidate, ...] = ()
+    generation: str = ""
+    normalised: str = ""
+
+    @property
+    def handoff(self) -> bool:
+        """True when a human should take over (no answer, or the customer must choose)."""
+        return self.status != ANSWERED
+
+    @property
+    def entry(self) -> Entry | None:
+        """The article served, or None when nothing answers well enough."""
+        return self.candidates[0].entry if self.status == ANSWERED and self.candidates else None
+
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        """Up to three other candidates (all of them when there is no single answer)."""
+        return self.candidates[1:4] if self.status == ANSWERED else self.candidates[:3]
+
+
+@dataclass
+class _LRU:
+    size: int
+    data: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key):
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+def normalise_question(question: str, lang: str) -> str:
+    """Return the question as the cache and the logs see it: one line, normalised, collapsed."""
+    return " ".join(langs.normalise(question, lang).split())
+
+
+class AnswerEngine:
+    """Answers, searches and article look-ups over one search index.
+
+    :param index: the search index
+    :param threshold: confidence under which the answer is ``no_answer``
+    :param margin: runner-up within this confidence of the best makes it ``ambiguous``
+    :param time_limit: seconds a search may take
+    :param max_query: longest accepted question in characters
+    :param cache_size: answers cached per process (keyed by index generation)
+    """
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        *,
+        threshold: float = 0.45,
+        margin: float = 0.08,
+        time_limit: float = 0.5,
+        max_query: int = 500,
+        cache_size: int = 2048,
+    ):
+        self.index = index
+        self.threshold = threshold
+        self.margin = margin
+        self.time_limit = time_limit
+        self.max_query = max_query
+        self._cache = _LRU(cache_size)
+        self._catalog = _LRU(64)
+
+    # --- validation -----------------------------------------------------------
+
+    def _check(self, question: object, lang: object, audience: str) -> tuple[str, str]:
+        if not isinstance(question, str):
+            raise BadRequest("the question must be a string")
+        if not isinstance(lang, str) or lang not in langs.LANGUAGES:
+            raise UnknownLanguage(
+                f"unknown language {lang!r}; use one of {', '.join(langs.LANGUAGES)}"
+            )
+        if audience not in AUDIENCES:
+            raise BadRequest(f"unknown audience {audience!r}")
+        question = question.strip()
+        if len(question) > self.max_query:
+            raise BadRequest(f"the question is longer than {self.max_query} characters")
+        return question, lang
+
+    # --- ranking ----------------------------------------------------------------
+
+    def _rank(
+        self, question: str, code: str, audience: str, limit: int, snippets: bool
+    ) -> list[Candidate]:
+        words = langs.terms(question, code)
+        if not words:  # a question of stop words only ("how do I?"): use them after all
+            words = langs.terms(question, code, keep_stopwords=True)
+        normal = langs.normalise(question, code)
+        typed = langs.tokenize(normal)
+        # the last word is still being typed only when nothing (space, "?") follows it
+        last = langs.fold(typed[-1][0], code) if typed and typed[-1][2] == len(normal) else None
+        query = self.index.term_query(code, words, prefix_word=last)
+        if query is None:
+            return []
+        hits = self.index.search(
+            query, public_only=audience == PUBLIC, limit=POOL, time_limit=self.time_limit
+        )
+        typed_stem = langs.stem(typed[-1][0], code) if last else None
+        scored = self._score(hits, words, code, prefix=(last, typed_stem) if last else None)
+        out = []
+        for hit, confidence in scored[:limit]:
+            entry = hit.load()
+            out.append(
+                Candidate(
+                    entry, confidence, hit.score, snippet(entry, question) if snippets else ""
+                )
+            )
+        return out
+
+    def _score(
+        self, hits: list[Hit], words: list[str], code: str, prefix: tuple[str, str] | None = None
+    ) -> list[tuple[Hit, float]]:
+        """Turn raw BM25F scores into confidences between 0 and 1.
+
+        The confidence is the share of the question's information (IDF-weighted
+        words) that the article matches in its title, questions or tags, with
+        partial credit for words matched only in the body; it is then lowered
+        when the runner-up scores nearly as high.
+        """
+        if not hits:
+            return []
+        unique = list(dict.fromkeys(words))
+        weights = {w: self._idf(code, w) for w in unique}
+        total = sum(weights.values()) or 1.0
+        out = []
+        for hit in hits:
+            strong = {t for f, t in hit.matched if f.rsplit("_", 1)[0] in STRONG_FIELDS}
+            if prefix and (f"prefix_{code}", prefix[0]) in hit.matched:
+                strong.add(prefix[1])  # the word being typed counts once it starts a title word
+            weak = {t for f, t in hit.matched if f.startswith("body_")}
+            covered = sum(weights.get(t, 0.0) for t in strong) + 0.4 * sum(
+                weights.get(t, 0.0) for t in weak - strong
+            )
+            out.append([hit, min(1.0, covered / total)])
+        top_score = out[0][0].score or 1.0
+        for item in out:
+            hit, coverage = item
+            relative = hit.score / top_score
+            item[1] = round(coverage * (0.6 + 0.4 * relative), 4)
+        return sorted(((h, c) for h, c in out), key=lambda hc: (-hc[1], -hc[0].score))
+
+    def _idf(self, code: str, word: str) -> float:
+        best = 0.0
+        for name in FIELD_BOOSTS:
+            best = max(best, self.index.field_idf(f"{name}_{code}", word))
+        return best if best > 0 else math.log(2)
+
+    # --- the three questions every channel asks --------------------------------
+
+    def answer(
+        self,
+        question: object,
+        lang: object,
+        *,
+        audience: str = PUBLIC,
+        limit: int = 4,
+        snippets: bool = False,
+    ) -> Answer:
+        """Return the answer to ``question`` in ``lang`` for ``audience``.
+
+        The decision depends only on the two best candidates, so every
+        channel gets the same answer whatever ``limit`` it asks for.
+
+        :param question: the customer's words, plain text
+        :param lang: language code
+        :param audience: ``public`` (customers, chatbots) or ``internal`` (signed-in agents)
+        :param limit: how many candidates to rank (at least 2 are always ranked)
+        :param snippets: add highlighted snippets to the candidates (search pages)
+        :raises BadRequest: when the question is not a string or too long
+        :raises UnknownLanguage: when ``lang`` is not supported
+        """
+        question, code = self._check(question, lang, audience)
+        limit = max(2, min(int(limit), 50))
+        generation = self.index.generation()
+        normalised = normalise_question(question, code)
+        key = (normalised, code, audience, limit, snippets, generation)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return Answer(
+                question,
+                code,
+                cached.status,
+                cached.confidence,
+                cached.candidates,
+                generation,
+                normalised,
+            )
+        candidates = self._rank(question, code, audience, limit, snippets) if normalised else []
+        status, confidence = self._decide(candidates)
+        result = Answer(
+            question, code, status, confidence, tuple(candidates), generation, normalised
+        )
+        self._cache.put(key, result)
+        return result
+
+    def _decide(self, candidates: list[Candidate]) -> tuple[str, float]:
+        if not candidates:
+            return NO_ANSWER, 0.0
+        best = candidates[0].confidence
+        if best < self.threshold:
+            return NO_ANSWER, best
+        runner_up = candidates[1].confidence if len(candidates) > 1 else 0.0
+        if runner_up >= self.threshold and best - runner_up < self.margin:
+            return AMBIGUOUS, best
+        return ANSWERED, best
+
+    def search(
+        self, question: object, lang: object, *, audience: str = PUBLIC, limit: int = 10
+    ) -> list[Candidate]:
+        """Return up to ``limit`` candidates with highlighted snippets, ranked as ``answer`` ranks them."""
+        return list(
+            self.answer(question, lang, audience=audience, limit=limit, snippets=True).candidates[
+                :limit
+            ]
+        )
+
+    def article(self, article_id: str, lang: str, *, audience: str = PUBLIC) -> Entry:
+        """Return one article.
+
+        :raises ArticleNotFound: when it does not exist or is not for ``audience``
+        """
+        if lang not in langs.LANGUAGES:
+            raise UnknownLanguage(f"unknown language {lang!r}")
+        entry = self.index.get(f"{lang}:{article_id}")
+        if entry is None or (audience == PUBLIC and not entry.is_public):
+            raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
+        return entry
+
+    def translations(self, article_id: str, *, audience: str = PUBLIC) -> list[Entry]:
+        """Return every language version of an article, in the order of ``LANGUAGES``."""
+        found = {e.lang: e for e in self.index.entries(id=article_id)}
+        order = list(langs.LANGUAGES)
+        return [
+            found[code]
+            for code in order
+            if code in found and (audience == INTERNAL or found[code].is_public)
+        ]
+
+    def catalog(self, lang: str, *, audience: str = PUBLIC) -> dict[str, list[Entry]]:
+        """Return the articles of ``lang`` grouped by category, titles sorted."""
+        if lang not in langs.LANGUAGES:
+            raise UnknownLanguage(f"unknown language {lang!r}")
+        key = (lang, audience, self.index.generation())
+        cached = self._catalog.get(key)
+        if cached is not None:
+            return cached
+        groups: dict[str, list[Entry]] = {}
+        for entry in self.index.entries(lang=lang):
+            if audience == PUBLIC and not entry.is_public:
+                continue
+            groups.setdefault(entry.category, []).append(entry)
+        result = {
+            cat: sorted(items, key=lambda e: e.title.casefold())
+            for cat, items in sorted(groups.items())
+        }
+        self._catalog.put(key, result)
+        return result

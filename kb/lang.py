@@ -1,0 +1,272 @@
+"""Languages: what we support, how each one's text is normalised, stemmed and searched.
+
+This module is the only place that knows about letters and stems. The index
+and the answer function ask it for an analyser per language; nothing else
+tokenises text.
+
+Choices, per language:
+
+- Every language: Unicode NFKC, casefolding, combining marks dropped from
+  Latin and Cyrillic words only where that is harmless (``ё`` -> ``е``).
+- Arabic and Persian: diacritics (harakat, tanwin, superscript alef) and
+  tatweel removed; alef forms (أ إ آ ٱ) -> ا; Arabic yeh/alef maksura
+  (ي ى) -> Persian yeh ی; Arabic kaf ك -> Persian kaf ک; teh marbuta ة -> ه;
+  hamza on waw/yeh -> bare letter; zero-width non-joiner removed, so that
+  ``می‌خواهم`` and ``میخواهم`` are the same word; Arabic-Indic digits -> ASCII.
+- Turkish and Azerbaijani: Turkish casing (``I`` -> ``ı``, ``İ`` -> ``i``)
+  before stemming; after stemming, ``ı`` is folded to ``i`` and the other
+  letters to ASCII so a customer on an ASCII keyboard still matches.
+- Stemming: Snowball for en, ru, tr, ar and fa. Azerbaijani has no Snowball
+  stemmer; it is an Oghuz language whose inflectional suffixes are Turkish
+  ones with the same vowel harmony, ``ə`` playing the part of Turkish ``e``
+  (``-lar/-lər`` ~ ``-lar/-ler``, ``-da/-də`` ~ ``-da/-de``). We map
+  ``ə`` -> ``e`` and run the Turkish stemmer, which strips those suffixes
+  (``sifarişlər`` -> ``sifariş``). See ``tests/test_lang.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "az": "Azərbaycanca",
+    "fa": "فارسی",
+    "ar": "العربية",
+}
+RTL_LANGUAGES = frozenset({"fa", "ar"})
+SNOWBALL = {
+    "en": "english",
+    "ru": "russian",
+    "tr": "turkish",
+    "az": "turkish",
+    "ar": "arabic",
+    "fa": "persian",
+}
+
+# Words are letters, digits and the marks that live inside Arabic-script
+# words (harakat, superscript alef, ZWNJ): Python's \w does not include the
+# combining marks, so without them "مَرْحَبًا" would split into letters.
+_WORD = re.compile(
+    r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d]+"
+    r"(?:['’][\w]+)*"
+)
+
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ؤ": "و",
+        "\u200c": None,
+        "\u200d": None,
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+    }
+)
+_TURKIC_UPPER = str.maketrans({"I": "ı", "İ": "i"})
+_ASCII_FOLD = str.maketrans(
+    {
+        "ı": "i",
+        "ş": "s",
+        "ğ": "g",
+        "ç": "c",
+        "ö": "o",
+        "ü": "u",
+        "ə": "e",
+        "â": "a",
+        "î": "i",
+        "û": "u",
+    }
+)
+
+
+def is_rtl(lang: str) -> bool:
+    """Return True when ``lang`` is written right to left."""
+    return lang in RTL_LANGUAGES
+
+
+def normalise(text: str, lang: str) -> str:
+    """Return ``text`` normalised for matching in ``lang`` (before stemming).
+
+    :param text: any text, e.g. one token or a whole question
+    :param lang: a language code from ``LANGUAGES``
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if lang in ("tr", "az"):
+        text = text.translate(_TURKIC_UPPER)
+    text = text.casefold()
+    if lang in ("tr", "az"):
+        # casefold() turns "i̇" (i + combining dot, from "İ".lower()) back into two chars
+        text = text.replace("i\u0307", "i")
+    # Arabic-script folding applies to every language: a Persian customer may
+    # type Arabic yeh/kaf, and an Arabic customer Persian ones.
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    if lang == "ru":
+        text = text.replace("ё", "е")
+    return text
+
+
+def fold(stem: str, lang: str) -> str:
+    """Return the final index form of a stem (ASCII-folded for Turkish and Azerbaijani)."""
+    if lang in ("tr", "az"):
+        return stem.translate(_ASCII_FOLD)
+    return stem
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Split ``text`` into ``(word, start, end)`` triples on word boundaries."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+@cache
+def stopwords(lang: str) -> frozenset[str]:
+    """Return the normalised stop words of ``lang`` (from ``kb/stopwords/<lang>.txt``)."""
+    try:
+        raw = resources.files("kb").joinpath(f"stopwords/{lang}.txt").read_text("utf-8")
+    except FileNotFoundError:
+        return frozenset()
+    words = (line.split("#", 1)[0].strip() for line in raw.splitlines())
+    return frozenset(normalise(w, lang) for w in words if w)
+
+
+@cache
+def _stemmer(lang: str):
+    import snowballstemmer
+
+    name = SNOWBALL.get(lang)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str, lang: str) -> str:
+    """Return the stem of an already normalised ``word`` in ``lang``, folded for matching."""
+    stemmer = _stemmer(lang)
+    if stemmer is None:
+        return fold(word, lang)
+    if lang == "az":
+        word = word.replace("ə", "e")
+    # Snowball's Arabic stemmer expects Arabic yeh/kaf; give it those forms.
+    if lang == "ar":
+        word = word.replace("ی", "ي").replace("ک", "ك")
+    stemmed = stemmer.stemWord(word) or word
+    if lang == "ar":
+        stemmed = stemmed.replace("ي", "ی").replace("ك", "ک")
+    return fold(stemmed, lang)
+
+
+def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Return the search terms of ``text``: normalised, stop words removed, stemmed.
+
+    :param text: a question or any text
+    :param lang: language code
+    :param keep_stopwords: keep stop words (used when a query is made only of them)
+    """
+    stops = stopwords(lang)
+    out = []
+    for word, _, _ in tokenize(normalise(text, lang)):
+        if not keep_stopwords and word in stops:
+            continue
+        out.append(stem(word, lang))
+    return out
+
+
+class LanguageTokenizer(Tokenizer):
+    """Whoosh tokenizer for one language: word split, normalise, stop words, stem.
+
+    Character offsets refer to the original text, so highlighting works
+    even where normalisation changed the length of a word.
+    """
+
+    def __init__(self, lang: str, *, stem_words: bool = True, keep_stopwords: bool = False):
+        self.lang = lang
+        self.stem_words = stem_words
+        self.keep_stopwords = keep_stopwords
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LanguageTokenizer) and self.__dict__ == other.__dict__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stops = stopwords(self.lang) if removestops and not self.keep_stopwords else frozenset()
+        pos = start_pos
+        for match in _WORD.finditer(value):
+            word = normalise(match.group(), self.lang)
+            if not word:
+                continue
+            # normalise() may have removed a joiner and left two words
+            if word in stops:
+                t.stopped = True
+                if removestops:
+                    continue
+            else:
+                t.stopped = False
+            t.text = stem(word, self.lang) if self.stem_words else fold(word, self.lang)
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = match.group()
+            if positions:
+                t.pos = pos
+                pos += 1
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class EdgeNgramFilter(Filter):
+    """Emit the leading 1..``maxsize`` characters of each token (search as you type)."""
+
+    def __init__(self, maxsize: int = 12):
+        self.maxsize = maxsize
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EdgeNgramFilter) and other.maxsize == self.maxsize
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text
+            if t.mode == "query":
+                # the query word is itself the prefix the user typed so far
+                t.text = text[: self.maxsize]
+                yield t
+                continue
+            for size in range(1, min(len(text), self.maxsize) + 1):
+                t.text = text[:size]
+                yield t
+
+
+def analyzer(lang: str) -> Composable:
+    """Return the Whoosh analyser for full-text fields in ``lang``."""
+    return LanguageTokenizer(lang)
+
+
+def prefix_analyzer(lang: str) -> Composable:
+    """Return the analyser for the search-as-you-type field: unstemmed edge n-grams."""
+    return LanguageTokenizer(lang, stem_words=False, keep_stopwords=True) | EdgeNgramFilter()

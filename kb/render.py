@@ -1,0 +1,146 @@
+"""Markdown to sanitised HTML, short answer, plain text and content hash.
+
+The only place that configures Markdown and the sanitiser. Every channel
+shows HTML produced here (or escaped by Jinja): nothing else turns user or
+editor text into markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+
+from kb.content import Article
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em",
+    "b", "i", "code", "pre", "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "del", "sup", "sub", "dl", "dt", "dd",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_KB_HREF = re.compile(r'href="kb:([^"]*)"')
+_MD_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_MD_CONFIG = {"tables": {"use_align_attribute": True}}
+
+LinkResolver = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What every channel shows of an article, derived once from its Markdown."""
+
+    html: str
+    summary_html: str
+    summary_text: str
+    detail_html: str
+    text: str
+    content_hash: str
+
+
+def sanitise(html: str) -> str:
+    """Return ``html`` reduced to the allowlist: no script, handlers, style or unsafe URLs."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def sanitise_snippet(html: str) -> str:
+    """Return a search snippet keeping only ``<mark>`` highlights."""
+    return nh3.clean(html, tags={"mark"}, attributes={}, strip_comments=True)
+
+
+def markdown_to_html(text: str, *, resolve: LinkResolver | None = None) -> str:
+    """Render Markdown and sanitise it; ``kb:ID`` links become FAQ URLs via ``resolve``.
+
+    :param text: Markdown source (raw HTML in it is sanitised away)
+    :param resolve: maps an article id to a URL, or None when it does not exist
+    """
+    md = markdown.Markdown(extensions=_MD_EXTENSIONS, extension_configs=_MD_CONFIG)
+    html = md.convert(text)
+
+    def link(match: re.Match[str]) -> str:
+        url = resolve(unescape(match.group(1))) if resolve else None
+        return f'href="{url}"' if url else ""
+
+    return sanitise(_KB_HREF.sub(link, html))
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "pre",
+            "blockquote",
+            "table",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+        if tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Return readable plain text of sanitised HTML (for the chatbot and copy buttons)."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered:
+    """Render an article once for every channel.
+
+    :param article: the parsed article
+    :param resolve: maps ``kb:`` link targets to URLs
+    """
+    summary_html = markdown_to_html(article.short_answer, resolve=resolve)
+    detail_html = markdown_to_html(article.detail, resolve=resolve) if article.detail else ""
+    html = summary_html + ("\n" + detail_html if detail_html else "")
+    return Rendered(
+        html=html,
+        summary_html=summary_html,
+        summary_text=html_to_text(summary_html),
+        detail_html=detail_html,
+        text=html_to_text(html),
+        content_hash=article.content_hash,
+    )

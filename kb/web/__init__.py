@@ -1,0 +1,140 @@
+"""The channels: thin blueprints over ``kb.answers``, plus what every page shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Flask, current_app, g, request
+
+from kb import content, i18n, publish, store
+from kb import lang as langs
+from kb.answers import AnswerEngine
+from kb.errors import UnknownLanguage
+from kb.index import SearchIndex
+
+
+class KnowledgeBase:
+    """What one app holds: paths, the index and the answer engine.
+
+    :param config: the Flask config (paths already resolved)
+    """
+
+    def __init__(self, config) -> None:
+        self.content_dir: Path = config["CONTENT_DIR"]
+        self.data_dir: Path = config["DATA_DIR"]
+        self.db_path = self.data_dir / "kb.sqlite"
+        self.source_lang: str = config["SOURCE_LANG"]
+        self.index = SearchIndex(self.data_dir / "index", rebuild=self._rebuild)
+        self.engine = AnswerEngine(
+            self.index,
+            threshold=float(config["ANSWER_THRESHOLD"]),
+            margin=float(config["AMBIGUITY_MARGIN"]),
+            time_limit=float(config["SEARCH_TIME_LIMIT"]),
+            max_query=int(config["MAX_QUERY_LENGTH"]),
+            cache_size=int(config["ANSWER_CACHE_SIZE"]),
+        )
+        self.categories: dict[str, dict[str, str]] = {}
+
+    def connect(self):
+        """Open a new SQLite connection (one per thread or request)."""
+        return store.connect(self.db_path)
+
+    def _rebuild(self, index: SearchIndex) -> None:
+        db = self.connect()
+        try:
+            publish.rebuild(index, db, source_lang=self.source_lang)
+        finally:
+            db.conn.close()
+
+    def startup(self) -> publish.ReconcileReport:
+        """Migrate the database and reconcile history and index with ``content/``."""
+        db = self.connect()
+        try:
+            store.migrate(db)
+            report = publish.reconcile(
+                self.content_dir, db, self.index, source_lang=self.source_lang
+            )
+        finally:
+            db.conn.close()
+        self.categories = content.load_categories(self.content_dir)
+        return report
+
+    def category_name(self, slug: str, lang: str) -> str:
+        names = self.categories.get(slug, {})
+        return names.get(lang) or names.get(self.source_lang) or slug.replace("-", " ").capitalize()
+
+
+def current_kb() -> KnowledgeBase:
+    """Return the knowledge base of the current app."""
+    return current_app.extensions["kb"]
+
+
+def get_db():
+    """Return this request's SQLite connection (closed at teardown)."""
+    if "db" not in g:
+        g.db = current_kb().connect()
+    return g.db
+
+
+def _close_db(exc: BaseException | None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def request_lang(explicit: str | None) -> str:
+    """Return the language of a request: explicit, else ``Accept-Language``, else the default.
+
+    :raises UnknownLanguage: when ``explicit`` is not a supported language
+    """
+    if explicit:
+        if explicit not in langs.LANGUAGES:
+            raise UnknownLanguage(
+                f"unknown language {explicit!r}; use one of {', '.join(langs.LANGUAGES)}"
+            )
+        return explicit
+    return (
+        request.accept_languages.best_match(list(langs.LANGUAGES))
+        or current_app.config["DEFAULT_LANG"]
+    )
+
+
+def _days_ago(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0, (dt.datetime.now(dt.UTC) - when).days)
+
+
+def _overdue(review_by: str | None) -> bool:
+    return bool(review_by) and review_by < dt.date.today().isoformat()
+
+
+def init_app(app: Flask) -> None:
+    """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
+    from kb.web import agent, api, errors, faq, security
+
+    kb = KnowledgeBase(app.config)
+    app.extensions["kb"] = kb
+    kb.startup()
+    app.teardown_appcontext(_close_db)
+    app.jinja_env.globals.update(
+        t=i18n.t,
+        LANGUAGES=langs.LANGUAGES,
+        is_rtl=langs.is_rtl,
+        category_name=kb.category_name,
+        faq_url=publish.faq_url,
+        days_ago=_days_ago,
+        overdue=_overdue,
+    )
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(faq.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,185 @@
+"""The chatbot answer API, ``/api/v1``: JSON in, JSON out, described by ``openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from kb import i18n
+from kb.answers import Answer, Candidate
+from kb.errors import BadRequest
+from kb.index import Entry
+from kb.publish import faq_url
+from kb.web import current_kb, request_lang
+from kb.web.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_SESSION = 200
+
+
+def absolute(path: str) -> str:
+    """Return ``path`` prefixed with the configured public base URL, if any."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """Return the API form of an article: content plus its consistency receipt."""
+    return {
+        "id": entry.id,
+        "lang": entry.lang,
+        "title": entry.title,
+        "summary": entry.summary_text,
+        "html": entry.html,
+        "url": absolute(faq_url(entry.lang, entry.id)),
+        "revision": entry.revision,
+        "content_hash": entry.content_hash,
+        "updated_at": entry.updated_at,
+    }
+
+
+def candidate_json(candidate: Candidate) -> dict[str, Any]:
+    entry = candidate.entry
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "url": absolute(faq_url(entry.lang, entry.id)),
+        "confidence": candidate.confidence,
+    }
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """Return the API form of an answer (the same object every channel renders)."""
+    return {
+        "status": answer.status,
+        "handoff": answer.handoff,
+        "confidence": answer.confidence,
+        "question": answer.question,
+        "lang": answer.lang,
+        "answer": entry_json(answer.entry) if answer.entry else None,
+        "alternatives": [candidate_json(c) for c in answer.alternatives],
+    }
+
+
+def chat_reply(answer: Answer) -> str:
+    """Return a ready reply for a chatbot: the short answer and its link, or a handoff."""
+    code = answer.lang
+    if answer.entry is not None:
+        url = absolute(faq_url(answer.entry.lang, answer.entry.id))
+        return f"{answer.entry.summary_text}\n\n{i18n.t(code, 'more_at', url=url)}"
+    if answer.status == "ambiguous":
+        lines = [i18n.t(code, "which_one")]
+    else:
+        lines = [i18n.t(code, "handoff")]
+        if answer.alternatives:
+            lines.append(i18n.t(code, "handoff_suggestions"))
+    lines += [f"{n}. {c.entry.title}" for n, c in enumerate(answer.alternatives, 1)]
+    return "\n".join(lines)
+
+
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object, or raise a 4xx that says what is wrong."""
+    if not request.is_json:
+        from werkzeug.exceptions import UnsupportedMediaType
+
+        raise UnsupportedMediaType("send the body as application/json")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _text_field(data: dict[str, Any], name: str, *, required: bool) -> str | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"'{name}' is required")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string")
+    return value
+
+
+def _question(value: str | None, name: str = "q") -> str:
+    if value is None or not value.strip():
+        raise BadRequest(f"'{name}' must not be empty")
+    return value
+
+
+@bp.get("/answer")
+def answer_get():
+    kb = current_kb()
+    question = _question(request.args.get("q"))
+    answer = kb.engine.answer(question, request_lang(request.args.get("lang")))
+    return jsonify(answer_json(answer))
+
+
+@bp.post("/answer")
+def answer_post():
+    data = json_body()
+    question = _question(_text_field(data, "question", required=True), "question")
+    code = request_lang(_text_field(data, "lang", required=False))
+    return jsonify(answer_json(current_kb().engine.answer(question, code)))
+
+
+@bp.post("/chat")
+def chat():
+    data = json_body()
+    message = _question(_text_field(data, "message", required=True), "message")
+    code = request_lang(_text_field(data, "lang", required=False))
+    session = _text_field(data, "session", required=False)
+    if session is not None and len(session) > MAX_SESSION:
+        raise BadRequest(f"'session' is longer than {MAX_SESSION} characters")
+    answer = current_kb().engine.answer(message, code)
+    body = {"reply": chat_reply(answer), "session": session, **answer_json(answer)}
+    return jsonify(body)
+
+
+@bp.get("/search")
+def search():
+    question = _question(request.args.get("q"))
+    raw_limit = request.args.get("limit", "10")
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise BadRequest("'limit' must be a whole number") from None
+    if not 1 <= limit <= 50:
+        raise BadRequest("'limit' must be between 1 and 50")
+    code = request_lang(request.args.get("lang"))
+    results = current_kb().engine.search(question, code, limit=limit)
+    return jsonify(
+        {
+            "query": question,
+            "lang": code,
+            "results": [
+                {**candidate_json(c), "summary": c.entry.summary_text, "snippet": c.snippet}
+                for c in results
+            ],
+        }
+    )
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str):
+    code = request_lang(request.args.get("lang"))
+    entry = current_kb().engine.article(article_id, code)
+    translations = current_kb().engine.translations(article_id)
+    body = entry_json(entry)
+    body.update(
+        {
+            "category": entry.category,
+            "tags": list(entry.tags),
+            "questions": list(entry.questions),
+            "review_by": entry.review_by,
+            "translations": [
+                {"lang": e.lang, "url": absolute(faq_url(e.lang, e.id))} for e in translations
+            ],
+        }
+    )
+    return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,252 @@
+"""The OpenAPI 3 document of ``/api/v1`` (kept beside the views it describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.lang import LANGUAGES
+
+_LANG = {"type": "string", "enum": list(LANGUAGES)}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+_ARTICLE = {
+    "type": "object",
+    "required": [
+        "id",
+        "lang",
+        "title",
+        "summary",
+        "html",
+        "url",
+        "revision",
+        "content_hash",
+        "updated_at",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "lang": _LANG,
+        "title": {"type": "string"},
+        "summary": {"type": "string", "description": "The short answer as plain text."},
+        "html": {"type": "string", "description": "The whole answer as sanitised HTML."},
+        "url": {"type": "string"},
+        "revision": {"type": "integer"},
+        "content_hash": {"type": "string", "description": "SHA-256 of the canonical article text."},
+        "updated_at": {"type": "string"},
+    },
+}
+_CANDIDATE = {
+    "type": "object",
+    "required": ["id", "title", "url", "confidence"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "url": {"type": "string"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+_ANSWER = {
+    "type": "object",
+    "required": ["status", "handoff", "confidence", "question", "lang", "answer", "alternatives"],
+    "properties": {
+        "status": {"type": "string", "enum": ["answered", "ambiguous", "no_answer"]},
+        "handoff": {"type": "boolean"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "question": {"type": "string"},
+        "lang": _LANG,
+        "answer": {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Article"}]},
+        "alternatives": {
+            "type": "array",
+            "maxItems": 3,
+            "items": {"$ref": "#/components/schemas/Candidate"},
+        },
+    },
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for code in codes
+    }
+
+
+def _ok(schema_ref: str) -> dict[str, Any]:
+    return {
+        "200": {
+            "description": "OK",
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}
+            },
+        }
+    }
+
+
+def _param(
+    name: str, schema: dict[str, Any], *, required: bool = False, where: str = "query"
+) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "schema": schema}
+
+
+_Q = _param("q", {"type": "string", "minLength": 1, "maxLength": 500}, required=True)
+_LANG_PARAM = _param("lang", _LANG)
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.0 description of the public API."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Knowledge base answer API",
+            "version": "1",
+            "description": "One answer function for every channel. Each answer carries the article id, "
+            "language, revision and content hash it served. Missing `lang` falls back to "
+            "Accept-Language, then the default language.",
+        },
+        "paths": {
+            "/api/v1/answer": {
+                "get": {
+                    "summary": "Answer a question",
+                    "parameters": [_Q, _LANG_PARAM],
+                    "responses": {**_ok("Answer"), **_errors(400)},
+                },
+                "post": {
+                    "summary": "Answer a question (JSON body)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AnswerRequest"}
+                            }
+                        },
+                    },
+                    "responses": {**_ok("Answer"), **_errors(400, 413, 415)},
+                },
+            },
+            "/api/v1/chat": {
+                "post": {
+                    "summary": "Get a ready chat reply built from the answer",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ChatRequest"}
+                            }
+                        },
+                    },
+                    "responses": {**_ok("ChatReply"), **_errors(400, 413, 415)},
+                }
+            },
+            "/api/v1/search": {
+                "get": {
+                    "summary": "Search articles",
+                    "parameters": [
+                        _Q,
+                        _LANG_PARAM,
+                        _param("limit", {"type": "integer", "minimum": 1, "maximum": 50}),
+                    ],
+                    "responses": {**_ok("SearchResults"), **_errors(400)},
+                }
+            },
+            "/api/v1/articles/{article_id}": {
+                "get": {
+                    "summary": "Get one published public article",
+                    "parameters": [
+                        _param("article_id", {"type": "string"}, required=True, where="path"),
+                        _LANG_PARAM,
+                    ],
+                    "responses": {**_ok("ArticleDetail"), **_errors(400, 404)},
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": _ERROR,
+                "Article": _ARTICLE,
+                "Candidate": _CANDIDATE,
+                "Answer": _ANSWER,
+                "AnswerRequest": {
+                    "type": "object",
+                    "required": ["question"],
+                    "properties": {
+                        "question": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "lang": _LANG,
+                    },
+                },
+                "ChatRequest": {
+                    "type": "object",
+                    "required": ["message"],
+                    "properties": {
+                        "message": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "lang": _LANG,
+                        "session": {"type": "string", "maxLength": 200},
+                    },
+                },
+                "ChatReply": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Answer"},
+                        {
+                            "type": "object",
+                            "required": ["reply", "session"],
+                            "properties": {
+                                "reply": {"type": "string"},
+                                "session": {"type": "string", "nullable": True},
+                            },
+                        },
+                    ]
+                },
+                "SearchResults": {
+                    "type": "object",
+                    "required": ["query", "lang", "results"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "lang": _LANG,
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/Candidate"},
+                                    {
+                                        "type": "object",
+                                        "properties": {
+                                            "summary": {"type": "string"},
+                                            "snippet": {"type": "string"},
+                                        },
+                                    },
+                                ]
+                            },
+                        },
+                    },
+                },
+                "ArticleDetail": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Article"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "category": {"type": "string"},
+                                "tags": {"type": "array", "items": {"type": "string"}},
+                                "questions": {"type": "array", "items": {"type": "string"}},
+                                "review_by": {"type": "string", "nullable": True},
+                                "translations": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    ]
+                },
+            }
+        },
+    }

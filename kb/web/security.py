@@ -1,0 +1,31 @@
+"""Security headers on every response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors {ancestors}"
+)
+
+
+def _headers(response: Response) -> Response:
+    sidebar = request.path == "/agent" or request.path.startswith("/agent/")
+    ancestors = current_app.config["SIDEBAR_FRAME_ANCESTORS"] if sidebar else "'none'"
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP.format(ancestors=ancestors))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if not sidebar:
+        headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the header hook."""
+    app.after_request(_headers)

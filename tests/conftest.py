@@ -1,0 +1,114 @@
+"""Fixtures: apps built on ``tmp_path`` from the sample content or from articles a test writes."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kb import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = REPO / "content"
+SHARED = REPO.parent / "shared"
+
+
+def article_text(
+    article_id: str,
+    title: str,
+    body: str = "A short answer.",
+    *,
+    lang: str = "en",
+    questions: list[str] | None = None,
+    category: str = "general",
+    audience: str = "public",
+    tags: list[str] | None = None,
+    extra: str = "",
+) -> str:
+    """Return the text of an article file, for tests that write their own content."""
+    lines = ["---", f"id: {article_id}", f"title: {title!r}" if ":" in title else f"title: {title}"]
+    lines.append(f"lang: {lang}")
+    if questions:
+        lines.append("questions:")
+        lines += [f"  - {q!r}" if ":" in q else f"  - {q}" for q in questions]
+    lines.append(f"category: {category}")
+    if tags:
+        lines.append(f"tags: [{', '.join(tags)}]")
+    lines.append(f"audience: {audience}")
+    if extra:
+        lines.append(textwrap.dedent(extra).strip())
+    lines.append("---")
+    lines.append(textwrap.dedent(body).strip())
+    return "\n".join(lines) + "\n"
+
+
+def write_article(
+    content_dir: Path, article_id: str, title: str, body: str = "A short answer.", **kw
+) -> Path:
+    """Write an article file at ``<lang>/<category>/<id>.md`` and return its path."""
+    lang = kw.get("lang", "en")
+    category = kw.get("category", "general")
+    path = content_dir / lang / category / f"{article_id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(article_text(article_id, title, body, **kw), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable:
+    """Return a builder: ``make_app(content=None, **settings)`` -> app on ``tmp_path``.
+
+    ``content`` is a folder to copy (default: an empty one the test fills first).
+    """
+
+    def build(content: Path | None = None, **settings):
+        content_dir = tmp_path / "content"
+        if content is not None and not content_dir.exists():
+            shutil.copytree(content, content_dir)
+        content_dir.mkdir(exist_ok=True)
+        config = {
+            "TESTING": True,
+            "CONTENT_DIR": content_dir,
+            "DATA_DIR": tmp_path / "data",
+            "SECRET_KEY": "test-secret",
+        }
+        config.update(settings)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """An empty content folder on ``tmp_path`` (what ``make_app`` uses)."""
+    path = tmp_path / "content"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """One app over a copy of the shipped sample content, shared by read-only tests."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copytree(SAMPLE_CONTENT, root / "content")
+    return create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": root / "content",
+            "DATA_DIR": root / "data",
+            "SECRET_KEY": "test-secret",
+        }
+    )
+
+
+@pytest.fixture
+def sample_client(sample_app):
+    return sample_app.test_client()
+
+
+@pytest.fixture
+def engine(sample_app):
+    return sample_app.extensions["kb"].engine

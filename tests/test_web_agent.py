@@ -1,0 +1,64 @@
+"""The agent sidebar: the page, the search fragment and its receipts."""
+
+from __future__ import annotations
+
+from tests.test_web_faq import Page
+
+
+def test_sidebar_page_focuses_search(sample_client):
+    r = sample_client.get("/agent?lang=en")
+    page = Page(r.get_data(as_text=True))
+    assert r.status_code == 200
+    (box,) = page.find("input", id="agent-q")
+    assert "autofocus" in box
+    assert page.find("script", src="/static/agent.js")
+
+
+def test_fragment_results_carry_receipts_and_copy_text(sample_client, engine):
+    r = sample_client.get("/agent/search?q=cancel+my+order+before+it+ships&lang=en")
+    page = Page(r.get_data(as_text=True))
+    results = page.find("li")
+    assert results
+    first = results[0]
+    entry = engine.article(first["data-article-id"], "en")
+    assert first["data-revision"] == str(entry.revision)
+    assert first["data-content-hash"] == entry.content_hash
+    (copy,) = [b for b in page.find("button") if b.get("data-copy")][:1]
+    assert copy["data-copy"] == entry.summary_text
+    assert "best" in first["class"]
+
+
+def test_fragment_as_you_type_prefix(sample_client):
+    html = sample_client.get("/agent/search?q=canc&lang=en").get_data(as_text=True)
+    assert 'data-article-id="cancel-before-shipping"' in html
+
+
+def test_fragment_empty_query_is_empty(sample_client):
+    r = sample_client.get("/agent/search?q=&lang=en")
+    assert r.status_code == 200
+    assert "<li" not in r.get_data(as_text=True)
+
+
+def test_sidebar_can_be_framed_by_configured_helpdesk(make_app, content_dir):
+    app = make_app(SIDEBAR_FRAME_ANCESTORS="https://desk.example.com")
+    r = app.test_client().get("/agent")
+    assert "frame-ancestors https://desk.example.com" in r.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in r.headers
+    faq = app.test_client().get("/en/")
+    assert "frame-ancestors 'none'" in faq.headers["Content-Security-Policy"]
+    assert faq.headers["X-Frame-Options"] == "DENY"
+
+
+def test_review_overdue_warning(make_app, content_dir):
+    from tests.conftest import write_article
+
+    write_article(
+        content_dir,
+        "old-policy",
+        "What is the old policy?",
+        "It is old.",
+        extra="review_by: 2020-01-01",
+    )
+    html = make_app().test_client().get("/agent/search?q=old+policy&lang=en").get_data(as_text=True)
+    assert 'class="warning"' in html
+    assert "2020-01-01" in html
