@@ -1,0 +1,175 @@
+"""The answer function: decisions, languages, audiences, bad input, caching."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.answers import AMBIGUOUS, ANSWERED, INTERNAL, NO_ANSWER, PUBLIC
+from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
+from tests.conftest import write_article
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [
+        # inflected forms that appear in no title or question as written
+        ("en", "cancelling my orders before shipping", "cancel-before-shipping"),
+        ("en", "refunded money timing", "refund-timeline"),
+        ("ru", "отмена заказов до отправки", "cancel-before-shipping"),
+        ("ru", "возвраты денег сроки", "refund-timeline"),
+        ("tr", "siparişlerimi iptal etmek", "cancel-before-shipping"),
+        ("tr", "paramın iadesi ne zaman", "refund-timeline"),
+        ("tr", "siparislerimi iptal etmek", "cancel-before-shipping"),  # ASCII keyboard
+        ("az", "sifarişlərimi ləğv etmək", "cancel-before-shipping"),
+        ("az", "pulumun qaytarılması nə vaxt", "refund-timeline"),
+        ("fa", "لغو سفارش‌هایم قبل از ارسال", "cancel-before-shipping"),
+        ("fa", "لغو سفارشهایم قبل از ارسال", "cancel-before-shipping"),  # typed without ZWNJ
+        ("fa", "بازپرداخت پولم کی", "refund-timeline"),
+        ("ar", "إلغاء طلباتي قبل الشحن", "cancel-before-shipping"),
+        ("ar", "الغاء طلباتي قبل الشحن", "cancel-before-shipping"),  # bare alef
+        ("ar", "استرداد أموالي متى", "refund-timeline"),
+    ],
+)
+def test_inflected_question_finds_its_article_in_every_language(engine, lang, question, expected):
+    answer = engine.answer(question, lang)
+    assert answer.status == ANSWERED
+    assert answer.entry.id == expected
+    assert answer.entry.lang == lang
+
+
+@pytest.fixture
+def small(make_app, content_dir):
+    write_article(
+        content_dir,
+        "cancel-order",
+        "Can I cancel my order?",
+        "Yes, until it ships.",
+        questions=["How do I cancel?"],
+        category="orders",
+    )
+    write_article(
+        content_dir, "refund-time", "How long does a refund take?", "Five to ten business days."
+    )
+    write_article(content_dir, "gift-wrap", "Do you offer gift wrapping?", "Yes, for 3 EUR.")
+    write_article(content_dir, "gift-cards", "Do you sell gift cards?", "Yes, from 10 EUR.")
+    write_article(
+        content_dir,
+        "goodwill",
+        "What goodwill gesture can I offer?",
+        "Up to 10% voucher.",
+        audience="internal",
+    )
+    app = make_app()
+    return app.extensions["kb"].engine
+
+
+def test_answered_has_confidence_and_alternatives(small):
+    answer = small.answer("can I cancel my order", "en")
+    assert answer.status == ANSWERED
+    assert answer.handoff is False
+    assert answer.entry.id == "cancel-order"
+    assert 0.45 <= answer.confidence <= 1
+    assert len(answer.alternatives) <= 3
+    assert answer.entry.id not in [c.entry.id for c in answer.alternatives]
+
+
+@pytest.mark.parametrize("question", ["what is the capital of peru", "zzzz qqqq", "!!!", "   "])
+def test_unrelated_question_is_no_answer_with_handoff(small, question):
+    answer = small.answer(question, "en")
+    assert answer.status == NO_ANSWER
+    assert answer.handoff is True
+    assert answer.entry is None
+
+
+def test_two_close_articles_are_ambiguous(small):
+    answer = small.answer("gift", "en")
+    assert answer.status == AMBIGUOUS
+    assert answer.handoff is True
+    assert answer.entry is None
+    assert {c.entry.id for c in answer.alternatives} >= {"gift-wrap", "gift-cards"}
+
+
+def test_threshold_comes_from_config(make_app, content_dir):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    strict = make_app(ANSWER_THRESHOLD=1.01).extensions["kb"].engine
+    assert strict.answer("how long does a refund take", "en").status == NO_ANSWER
+
+
+def test_internal_articles_only_for_internal_audience(small):
+    public = small.answer("goodwill gesture", "en", audience=PUBLIC)
+    assert "goodwill" not in [c.entry.id for c in public.candidates]
+    internal = small.answer("goodwill gesture", "en", audience=INTERNAL)
+    assert internal.entry.id == "goodwill"
+    with pytest.raises(ArticleNotFound):
+        small.article("goodwill", "en", audience=PUBLIC)
+    assert small.article("goodwill", "en", audience=INTERNAL).id == "goodwill"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "error"),
+    [
+        (None, "en", BadRequest),
+        (42, "en", BadRequest),
+        (["x"], "en", BadRequest),
+        ("x" * 501, "en", BadRequest),
+        ("refund", "xx", UnknownLanguage),
+        ("refund", None, UnknownLanguage),
+    ],
+)
+def test_bad_input_raises_typed_errors(small, question, lang, error):
+    with pytest.raises(error):
+        small.answer(question, lang)
+
+
+def test_bad_audience_is_refused(small):
+    with pytest.raises(BadRequest):
+        small.answer("refund", "en", audience="everyone")
+
+
+def test_ranking_does_not_depend_on_limit(engine):
+    for question in ["refund", "Can't log in to my account", "delivery", "card"]:
+        short = [c.entry.id for c in engine.answer(question, "en", limit=2).candidates]
+        long = [c.entry.id for c in engine.answer(question, "en", limit=20).candidates]
+        assert long[:2] == short
+        assert (
+            engine.answer(question, "en", limit=2).status
+            == engine.answer(question, "en", limit=20).status
+        )
+
+
+def test_stopword_only_question_still_searches(small):
+    # every word is a stop word; the engine falls back to searching them
+    answer = small.answer("how do I?", "en")
+    assert answer.status in {NO_ANSWER, ANSWERED, AMBIGUOUS}
+
+
+def test_cache_is_invalidated_by_a_change_to_the_index(make_app, content_dir):
+    path = write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    app = make_app()
+    engine = app.extensions["kb"].engine
+    first = engine.answer("how long does a refund take", "en")
+    assert first.entry.summary_text == "Five days."
+    path.write_text(path.read_text().replace("Five days.", "Three days."))
+    app.extensions["kb"].startup()  # what a restart or `kb reindex` does
+    second = engine.answer("how long does a refund take", "en")
+    assert second.generation != first.generation
+    assert second.entry.summary_text == "Three days."
+    assert second.entry.revision == first.entry.revision + 1
+
+
+def test_search_snippets_highlight_query_words(small):
+    (best, *_) = small.search("refund", "en")
+    assert best.entry.id == "refund-time"
+    assert "<mark>" in best.snippet or best.snippet == ""
+
+
+def test_translations_in_language_order(engine):
+    langs = [e.lang for e in engine.translations("cancel-before-shipping")]
+    assert langs == ["en", "ru", "tr", "az", "fa", "ar"]
+
+
+def test_catalog_groups_public_articles_by_category(engine):
+    catalog = engine.catalog("en")
+    assert "orders" in catalog
+    assert all(e.is_public for entries in catalog.values() for e in entries)
+    assert sum(len(v) for v in catalog.values()) >= 40

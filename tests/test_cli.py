@@ -1,0 +1,61 @@
+"""The kb command: check, reindex."""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from kb.cli import main
+from tests.conftest import SAMPLE_CONTENT, write_article
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_check_passes_on_the_sample_content():
+    result = run("check", "--content", str(SAMPLE_CONTENT))
+    assert result.exit_code == 0, result.output
+    assert " 0 errors" in result.output
+
+
+def test_check_reports_every_problem_with_file_and_line_and_fails(content_dir):
+    write_article(content_dir, "good", "Good?", "See [this](kb:missing-article).")
+    (content_dir / "en" / "general" / "bad.md").write_text(
+        "---\nid: Bad Id\ntitle: x\n---\nText.\n"
+    )
+    (content_dir / "en" / "general" / "zz-dupe.md").write_text(
+        "---\nid: good\ntitle: Again?\n---\nText.\n"
+    )
+    result = run("check", "--content", str(content_dir))
+    assert result.exit_code == 1
+    assert (
+        "en/general/good.md:8: error: link to an article that does not exist: kb:missing-article"
+        in result.output
+    )
+    assert "en/general/bad.md:2: error: 'id' must match" in result.output
+    assert "duplicate id 'good'" in result.output
+
+
+def test_check_reads_kb_content_dir(content_dir):
+    write_article(content_dir, "good", "Good?", "Fine.")
+    result = run("check", env={"KB_CONTENT_DIR": str(content_dir)})
+    assert result.exit_code == 0
+    assert "1 articles, 0 errors" in result.output
+
+
+def test_check_strict_fails_on_warnings(content_dir):
+    write_article(content_dir, "old", "Old?", "Old.", extra="review_by: 2001-01-01")
+    assert run("check", "--content", str(content_dir)).exit_code == 0
+    assert run("check", "--content", str(content_dir), "--strict").exit_code == 1
+
+
+def test_reindex_rebuilds_from_content(tmp_path):
+    shutil.copytree(SAMPLE_CONTENT, tmp_path / "content")
+    env = {"KB_CONTENT_DIR": str(tmp_path / "content"), "KB_DATA_DIR": str(tmp_path / "data")}
+    result = run("reindex", env=env)
+    assert result.exit_code == 0, result.output
+    assert "indexed" in result.output
+    count = int(result.output.split("indexed ")[1].split()[0])
+    assert count >= 100
