@@ -104,7 +104,7 @@ def test_every_worker_and_channel_agree(server):
 
 
 def test_workers_share_one_history(server):
-    base, tmp_path = server
+    _, tmp_path = server
     import sqlite3
 
     conn = sqlite3.connect(tmp_path / "data" / "kb.sqlite")
