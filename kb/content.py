@@ -22,7 +22,9 @@ from kb.lang import LANGUAGES
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-KB_LINK_RE = re.compile(r"\]\(\s*kb:([^)\s]*)[^)]*\)|^\s*\[[^\]]+\]:\s*kb:(\S*)", re.MULTILINE)
+KB_LINK_RE = re.compile(
+    r"\]\(\s*kb:([^)\s]*)[^)]*\)|^[ \t]*\[[^\]]+\]:[ \t]*kb:(\S*)", re.MULTILINE
+)
 MAX_FILE_BYTES = 256 * 1024
 MAX_TITLE = 300
 MAX_QUESTIONS = 50
@@ -121,12 +123,20 @@ def _load_front_matter(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # an unclosed quote or bracket is reported at the end of the file by
+        # PyYAML; where it was opened (the context) is the useful line then
+        mark = exc.problem_mark
+        if exc.context_mark is not None and (
+            mark is None or "end of stream" in (exc.problem or "")
+        ):
+            mark = exc.context_mark
         line = first_line + (mark.line if mark else 0)
         raise ArticleInvalid(
             [Problem(path, line, f"bad front matter: {exc.problem or exc}")]
         ) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # constructors raise plain errors for e.g. "2027-02-30" or "!!int abc";
+        # very deep nesting overflows the composer
         raise ArticleInvalid([Problem(path, first_line, f"bad front matter: {exc}")]) from None
     if not isinstance(data, dict):
         raise ArticleInvalid([Problem(path, first_line, "front matter must be a mapping of keys")])
@@ -182,6 +192,12 @@ def _as_str_list(
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
         problems.append(Problem(path, line, f"'{key}' must be a list of strings"))
         return ()
+    if any(isinstance(v, bool) for v in value):
+        # YAML 1.1 reads yes/no/on/off as booleans: the original word is lost
+        problems.append(
+            Problem(path, line, f"'{key}' has yes/no/true/false: quote it, e.g. \"yes\"")
+        )
+        return ()
     items = tuple(str(v).strip() for v in value if str(v).strip())
     if len(items) > MAX_QUESTIONS:
         problems.append(
@@ -230,6 +246,9 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
             [Problem(where, 1, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
         )
     front, body, body_line = split_front_matter(text, where)
+    if body.strip():  # point at the first line of text, past blank lines after the fence
+        body_line += len(body) - len(body.lstrip("\n"))
+        body = body.lstrip("\n")
     data, lines = _load_front_matter(front, where, 2)
     problems: list[Problem] = []
 
@@ -256,11 +275,16 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
 
     folder_lang, folder_category = _hints_from_path(path)
     lang = data.get("lang") or folder_lang
-    if not lang:
+    if lang and not isinstance(lang, str):
+        problems.append(
+            Problem(where, line_of("lang"), "'lang' must be a language code such as en")
+        )
+        lang = None
+    elif not lang:
         problems.append(
             Problem(where, 1, "missing 'lang' (and the file is not in a language folder)")
         )
-    elif lang not in LANGUAGES:
+    if lang and lang not in LANGUAGES:
         problems.append(
             Problem(
                 where,
@@ -268,7 +292,7 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
                 f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}",
             )
         )
-    elif folder_lang in LANGUAGES and lang != folder_lang:
+    elif lang and folder_lang in LANGUAGES and lang != folder_lang:
         problems.append(
             Problem(
                 where,
@@ -277,7 +301,8 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
             )
         )
 
-    category = str(data.get("category") or folder_category or "general").strip()
+    category = data.get("category") or folder_category or "general"
+    category = category.strip() if isinstance(category, str) else repr(category)
     if not CATEGORY_RE.match(category):
         problems.append(
             Problem(
@@ -285,7 +310,7 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
             )
         )
     audience = data.get("audience") or "public"
-    if audience not in AUDIENCES:
+    if not isinstance(audience, str) or audience not in AUDIENCES:
         problems.append(
             Problem(
                 where,
@@ -304,7 +329,7 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
         problems.append(
             Problem(where, body_line, "empty short answer: the body needs a first paragraph")
         )
-    elif _NOT_A_PARAGRAPH.match(short):
+    elif _NOT_A_PARAGRAPH.match(short) or body.startswith(("    ", "\t")):
         problems.append(
             Problem(
                 where, body_line, "the body must start with a plain paragraph (the short answer)"
@@ -344,7 +369,8 @@ def serialise(article: Article) -> str:
     front = yaml.safe_dump(
         data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
     )
-    return f"---\n{front}---\n{article.body.strip()}\n"
+    body = article.body.strip("\n")  # keep leading indents and trailing hard breaks
+    return f"---\n{front}---\n{body}\n"
 
 
 def article_path(article: Article) -> str:
@@ -530,7 +556,7 @@ def read_question_set(path: Path) -> list[dict[str, str]]:
     import json
 
     rows: list[dict[str, str]] = []
-    text = path.read_text("utf-8")
+    text = path.read_text("utf-8-sig")  # spreadsheets save "CSV UTF-8" with a BOM
     if path.suffix == ".jsonl":
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
