@@ -147,17 +147,17 @@ class AnswerEngine:
         words = langs.terms(question, code)
         if not words:  # a question of stop words only ("how do I?"): use them after all
             words = langs.terms(question, code, keep_stopwords=True)
-        normal = langs.normalise(question, code)
-        typed = langs.tokenize(normal)
+        typed = langs.tokenize(question)
         # the last word is still being typed only when nothing (space, "?") follows it
-        last = langs.fold(typed[-1][0], code) if typed and typed[-1][2] == len(normal) else None
+        last_raw = typed[-1][0] if typed and typed[-1][2] == len(question) else None
+        last = langs.fold(langs.normalise(last_raw, code), code) if last_raw else None
         query = self.index.term_query(code, words, prefix_word=last)
         if query is None:
             return []
         hits = self.index.search(
             query, public_only=audience == PUBLIC, limit=POOL, time_limit=self.time_limit
         )
-        typed_stem = langs.stem(typed[-1][0], code) if last else None
+        typed_stem = langs.stem(last_raw, code) if last_raw else None
         scored = self._score(hits, words, code, prefix=(last, typed_stem) if last else None)
         out = []
         for hit, confidence in scored[:limit]:

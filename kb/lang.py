@@ -100,12 +100,8 @@ def is_rtl(lang: str) -> bool:
     return lang in RTL_LANGUAGES
 
 
-def normalise(text: str, lang: str) -> str:
-    """Return ``text`` normalised for matching in ``lang`` (before stemming).
-
-    :param text: any text, e.g. one token or a whole question
-    :param lang: a language code from ``LANGUAGES``
-    """
+def _casefold(text: str, lang: str) -> str:
+    """NFKC, language-aware casefolding and removal of Arabic marks (no letter folding)."""
     text = unicodedata.normalize("NFKC", text)
     if lang in ("tr", "az"):
         text = text.translate(_TURKIC_UPPER)
@@ -113,12 +109,20 @@ def normalise(text: str, lang: str) -> str:
     if lang in ("tr", "az"):
         # casefold() turns "i̇" (i + combining dot, from "İ".lower()) back into two chars
         text = text.replace("i\u0307", "i")
-    # Arabic-script folding applies to every language: a Persian customer may
-    # type Arabic yeh/kaf, and an Arabic customer Persian ones.
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
     if lang == "ru":
         text = text.replace("ё", "е")
-    return text
+    return _ARABIC_MARKS.sub("", text)
+
+
+def normalise(text: str, lang: str) -> str:
+    """Return ``text`` normalised for matching in ``lang`` (before stemming).
+
+    :param text: any text, e.g. one token or a whole question
+    :param lang: a language code from ``LANGUAGES``
+    """
+    # Arabic-script folding applies to every language: a Persian customer may
+    # type Arabic yeh/kaf, and an Arabic customer Persian ones.
+    return _casefold(text, lang).translate(_ARABIC_LETTERS)
 
 
 def fold(stem: str, lang: str) -> str:
@@ -140,8 +144,13 @@ def stopwords(lang: str) -> frozenset[str]:
         raw = resources.files("kb").joinpath(f"stopwords/{lang}.txt").read_text("utf-8")
     except FileNotFoundError:
         return frozenset()
-    words = (line.split("#", 1)[0].strip() for line in raw.splitlines())
-    return frozenset(normalise(w, lang) for w in words if w)
+    words = [
+        normalise(w, lang)
+        for w in (line.split("#", 1)[0].strip() for line in raw.splitlines())
+        if w
+    ]
+    # customers on an ASCII keyboard type "nece" for "necə": stop those spellings too
+    return frozenset(words) | frozenset(fold(w, lang) for w in words)
 
 
 @cache
@@ -154,19 +163,23 @@ def _stemmer(lang: str):
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
-    """Return the stem of an already normalised ``word`` in ``lang``, folded for matching."""
+    """Return the stem of ``word`` in ``lang``, normalised and folded for matching.
+
+    Arabic is stemmed before its letters are folded: Snowball's Arabic
+    stemmer knows the hamza and teh marbuta forms (إلغاء / الإلغاء), and
+    folding them first would hide prefixes and suffixes from it.
+    """
     stemmer = _stemmer(lang)
     if stemmer is None:
-        return fold(word, lang)
+        return fold(normalise(word, lang), lang)
+    if lang == "ar":
+        # Snowball's Arabic stemmer expects Arabic yeh/kaf, not the Persian forms
+        word = _casefold(word, lang).replace("ی", "ي").replace("ک", "ك")
+        return normalise(stemmer.stemWord(word) or word, lang)
+    word = normalise(word, lang)
     if lang == "az":
         word = word.replace("ə", "e")
-    # Snowball's Arabic stemmer expects Arabic yeh/kaf; give it those forms.
-    if lang == "ar":
-        word = word.replace("ی", "ي").replace("ک", "ك")
-    stemmed = stemmer.stemWord(word) or word
-    if lang == "ar":
-        stemmed = stemmed.replace("ي", "ی").replace("ك", "ک")
-    return fold(stemmed, lang)
+    return fold(stemmer.stemWord(word) or word, lang)
 
 
 def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -178,8 +191,9 @@ def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
     """
     stops = stopwords(lang)
     out = []
-    for word, _, _ in tokenize(normalise(text, lang)):
-        if not keep_stopwords and word in stops:
+    for word, _, _ in tokenize(text):
+        normal = normalise(word, lang)
+        if not normal or (not keep_stopwords and normal in stops):
             continue
         out.append(stem(word, lang))
     return out
@@ -227,7 +241,7 @@ class LanguageTokenizer(Tokenizer):
                     continue
             else:
                 t.stopped = False
-            t.text = stem(word, self.lang) if self.stem_words else fold(word, self.lang)
+            t.text = stem(match.group(), self.lang) if self.stem_words else fold(word, self.lang)
             t.boost = 1.0
             if keeporiginal:
                 t.original = match.group()
