@@ -62,3 +62,16 @@ def test_review_overdue_warning(make_app, content_dir):
     html = make_app().test_client().get("/agent/search?q=old+policy&lang=en").get_data(as_text=True)
     assert 'class="warning"' in html
     assert "2020-01-01" in html
+
+
+def test_sidebar_opened_with_a_question_shows_its_results(sample_client):
+    html = sample_client.get("/agent?q=cancel+my+order+before+it+ships&lang=en").get_data(
+        as_text=True
+    )
+    assert 'data-article-id="cancel-before-shipping"' in html
+
+
+def test_interface_strings_follow_the_page_language(sample_client):
+    html = sample_client.get("/ar/search?q=%D8%A5%D9%84%D8%BA%D8%A7%D8%A1").get_data(as_text=True)
+    assert "Read the full answer" not in html
+    assert "اقرأ" in html or "الإجابة" in html
