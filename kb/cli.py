@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, run_command, shell_command, with_appcontext
 
-from kb import config, content
+from kb import auth, config, content, store
 
 
 def _create_app():
@@ -19,9 +20,46 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_version_option=False, add_default_commands=False
+)
 def main() -> None:
     """The knowledge base: one source of truth for every support channel."""
+
+
+def _settings() -> dict:
+    return {**config.DEFAULTS, **config.from_environ()}
+
+
+def ensure_first_admin(echo=click.echo) -> None:
+    """On the very first run (no users), create ``admin`` with a random password and print it once."""
+    db = store.connect(Path(_settings()["DATA_DIR"]).resolve() / "kb.sqlite")
+    try:
+        store.migrate(db)
+        with store.immediate(db):
+            if auth.count_users(db):
+                return
+        password = secrets.token_urlsafe(15)
+        try:
+            auth.create_user(db, "admin", password, "admin", actor="first-run")
+        except auth.UserError:  # another process created it meanwhile
+            return
+        echo("First run: created user 'admin' with the role admin.")
+        echo(f"Its password, shown only this once: {password}")
+        echo("Change it at /account/password after signing in at /login.")
+    finally:
+        db.conn.close()
+
+
+@main.command("run", params=run_command.params, help=run_command.help)
+@click.pass_context
+def run(ctx: click.Context, **kwargs) -> None:
+    ensure_first_admin()
+    ctx.invoke(run_command, **kwargs)
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
 
 
 def _content_dir() -> Path:
@@ -75,3 +113,68 @@ def reindex_command() -> None:
         f"indexed {kb.index.doc_count()} articles in {time.perf_counter() - started:.2f}s "
         f"({len(report.added)} new, {len(report.changed)} changed, {len(report.retired)} retired)"
     )
+
+
+@main.group("users")
+def users() -> None:
+    """Manage user accounts."""
+
+
+def _db():
+    return current_app.extensions["kb"].connect()
+
+
+@users.command("create")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(auth.ROLES), required=True, help="agent, editor, publisher or admin"
+)
+@with_appcontext
+def users_create(name: str, role: str) -> None:
+    """Create a user; the password is asked twice (or read as two lines from stdin)."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = auth.create_user(_db(), name, password, role, actor="cli")
+    except auth.UserError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user.name} ({user.role})")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users with their roles."""
+    for user in auth.list_users(_db()):
+        click.echo(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+
+
+@users.command("disable")
+@click.argument("name")
+@with_appcontext
+def users_disable(name: str) -> None:
+    """Disable a user: their sessions end and their API tokens stop working."""
+    try:
+        auth.set_disabled(_db(), name, True, actor="cli")
+    except auth.UserError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"disabled {name}")
+
+
+@main.group("tokens")
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for (e.g. docs pipeline).")
+@with_appcontext
+def tokens_create(name: str, label: str) -> None:
+    """Create an API token for user NAME; the token is the last line printed."""
+    db = _db()
+    user = auth.find_user(db, name)
+    if user is None or user.disabled:
+        raise click.ClickException(f"no active user called {name!r}")
+    token = auth.create_token(db, user, label=label, actor="cli")
+    click.echo(f"API token for {user.name} ({user.role}); it is shown only now:")
+    click.echo(token)

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> str:
@@ -74,6 +74,52 @@ def migrate(db: sqlite_utils.Database) -> None:
             "CREATE INDEX IF NOT EXISTS revisions_key ON revisions (article_id, lang, revision)"
         )
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS users (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                session_version INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL
+            )"""
+        )
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS tokens (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                token_hash TEXT NOT NULL UNIQUE,
+                label TEXT NOT NULL DEFAULT '',
+                created_at TEXT NOT NULL,
+                last_used_at TEXT,
+                revoked INTEGER NOT NULL DEFAULT 0
+            )"""
+        )
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS login_failures (
+                id INTEGER PRIMARY KEY,
+                account TEXT NOT NULL,
+                address TEXT NOT NULL,
+                at REAL NOT NULL
+            )"""
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS login_failures_account ON login_failures (account, at)"
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at)"
+        )
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL DEFAULT '',
+                detail TEXT NOT NULL DEFAULT ''
+            )"""
+        )
         db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             [str(SCHEMA_VERSION)],
@@ -176,3 +222,13 @@ def record_revision(
         ],
     )
     return revision
+
+
+def audit(
+    db: sqlite_utils.Database, *, actor: str, action: str, target: str = "", detail: str = ""
+) -> None:
+    """Append one line to the audit log (sign-ins, publishes, user and token changes)."""
+    db.execute(
+        "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        [utcnow(), actor, action, target, detail[:2000]],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import create_app
+from kb import auth, create_app
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = REPO / "content"
@@ -112,3 +113,43 @@ def sample_client(sample_app):
 @pytest.fixture
 def engine(sample_app):
     return sample_app.extensions["kb"].engine
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def add_user(app, name: str, role: str, password: str = PASSWORD):
+    """Create a user in ``app``'s database."""
+    db = app.extensions["kb"].connect()
+    try:
+        return auth.create_user(db, name, password, role, actor="test")
+    finally:
+        db.conn.close()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """Return the CSRF token of the form on ``url`` (as a browser would find it)."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, name: str, password: str = PASSWORD, next_url: str = "/agent"):
+    """Sign in through the real form, CSRF token included; return the response."""
+    token = csrf_token(client)
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token, "next": next_url}
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_users(sample_app):
+    """One user per role in the sample app (password ``PASSWORD``)."""
+    return {role: add_user(sample_app, f"{role}1", role) for role in auth.ROLES}
+
+
+@pytest.fixture
+def agent_client(sample_app, sample_users):
+    """A test client signed in as an agent."""
+    client = sample_app.test_client()
+    assert login(client, "agent1").status_code == 302
+    return client

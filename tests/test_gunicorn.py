@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -40,6 +41,25 @@ def server(tmp_path):
         "KB_CONTENT_DIR": str(tmp_path / "content"),
         "KB_DATA_DIR": str(tmp_path / "data"),
     }
+    kb = os.path.join(os.path.dirname(sys.executable), "kb")
+    subprocess.run(
+        [kb, "users", "create", "agent", "--role", "agent"],
+        input="agent-password-1\nagent-password-1\n",
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    made = subprocess.run(
+        [kb, "tokens", "create", "agent"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = made.stdout.strip().splitlines()[-1]
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed at teardown)
     proc = subprocess.Popen(
         [
@@ -69,22 +89,23 @@ def server(tmp_path):
                     "gunicorn did not start:\n" + Path(tmp_path / "gunicorn.log").read_text()
                 )
             time.sleep(0.2)
-    yield base, tmp_path
+    yield base, tmp_path, token
     proc.send_signal(signal.SIGTERM)
     proc.wait(20)
     log.close()
 
 
-def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as r:
+def get(url: str, token: str | None = None) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
         return r.read().decode()
 
 
-def receipts(base: str, question: str) -> set[tuple[str, ...]]:
+def receipts(base: str, question: str, token: str) -> set[tuple[str, ...]]:
     q = urllib.parse.quote(question)
     api = json.loads(get(f"{base}/api/v1/answer?q={q}&lang=en"))["answer"]
     faq = get(f"{base}/en/search?q={q}")
-    side = get(f"{base}/agent/search?q={q}&lang=en")
+    side = get(f"{base}/agent/search?q={q}&lang=en", token)
     pattern = r'data-article-id="([^"]+)" data-lang="([^"]+)" data-revision="([^"]+)" data-content-hash="([^"]+)"'
     return {
         (api["id"], api["lang"], str(api["revision"]), api["content_hash"]),
@@ -94,17 +115,17 @@ def receipts(base: str, question: str) -> set[tuple[str, ...]]:
 
 
 def test_every_worker_and_channel_agree(server):
-    base, _ = server
+    base, _, token = server
     seen = set()
     for _ in range(12):  # enough requests to reach every worker
-        seen |= receipts(base, QUESTION)
+        seen |= receipts(base, QUESTION, token)
     assert len(seen) == 1
     (receipt,) = seen
     assert receipt[0] == "cancel-before-shipping"
 
 
 def test_workers_share_one_history(server):
-    _, tmp_path = server
+    _, tmp_path, _ = server
     import sqlite3
 
     conn = sqlite3.connect(tmp_path / "data" / "kb.sqlite")
@@ -113,3 +134,12 @@ def test_workers_share_one_history(server):
     ).fetchone()
     conn.close()
     assert total == distinct >= 100  # three workers started, each file recorded once
+
+
+def test_sidebar_refuses_without_sign_in_on_every_worker(server):
+    base, _, _ = server
+    for _ in range(6):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            get(f"{base}/agent/search?q=refund&lang=en")
+        assert info.value.code == 401
+        info.value.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from tests.conftest import add_user, login
 from tests.test_web_faq import Page
 
 
-def test_sidebar_page_focuses_search(sample_client):
-    r = sample_client.get("/agent?lang=en")
+def test_sidebar_page_focuses_search(agent_client):
+    r = agent_client.get("/agent?lang=en")
     page = Page(r.get_data(as_text=True))
     assert r.status_code == 200
     (box,) = page.find("input", id="agent-q")
@@ -14,8 +15,8 @@ def test_sidebar_page_focuses_search(sample_client):
     assert page.find("script", src="/static/agent.js")
 
 
-def test_fragment_results_carry_receipts_and_copy_text(sample_client, engine):
-    r = sample_client.get("/agent/search?q=cancel+my+order+before+it+ships&lang=en")
+def test_fragment_results_carry_receipts_and_copy_text(agent_client, engine):
+    r = agent_client.get("/agent/search?q=cancel+my+order+before+it+ships&lang=en")
     page = Page(r.get_data(as_text=True))
     results = page.find("li")
     assert results
@@ -28,20 +29,23 @@ def test_fragment_results_carry_receipts_and_copy_text(sample_client, engine):
     assert "best" in first["class"]
 
 
-def test_fragment_as_you_type_prefix(sample_client):
-    html = sample_client.get("/agent/search?q=canc&lang=en").get_data(as_text=True)
+def test_fragment_as_you_type_prefix(agent_client):
+    html = agent_client.get("/agent/search?q=canc&lang=en").get_data(as_text=True)
     assert 'data-article-id="cancel-before-shipping"' in html
 
 
-def test_fragment_empty_query_is_empty(sample_client):
-    r = sample_client.get("/agent/search?q=&lang=en")
+def test_fragment_empty_query_is_empty(agent_client):
+    r = agent_client.get("/agent/search?q=&lang=en")
     assert r.status_code == 200
     assert "<li" not in r.get_data(as_text=True)
 
 
 def test_sidebar_can_be_framed_by_configured_helpdesk(make_app, content_dir):
     app = make_app(SIDEBAR_FRAME_ANCESTORS="https://desk.example.com")
-    r = app.test_client().get("/agent")
+    add_user(app, "ann", "agent")
+    client = app.test_client()
+    login(client, "ann")
+    r = client.get("/agent")
     assert "frame-ancestors https://desk.example.com" in r.headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in r.headers
     faq = app.test_client().get("/en/")
@@ -59,13 +63,17 @@ def test_review_overdue_warning(make_app, content_dir):
         "It is old.",
         extra="review_by: 2020-01-01",
     )
-    html = make_app().test_client().get("/agent/search?q=old+policy&lang=en").get_data(as_text=True)
+    app = make_app()
+    add_user(app, "ann", "agent")
+    client = app.test_client()
+    login(client, "ann")
+    html = client.get("/agent/search?q=old+policy&lang=en").get_data(as_text=True)
     assert 'class="warning"' in html
     assert "2020-01-01" in html
 
 
-def test_sidebar_opened_with_a_question_shows_its_results(sample_client):
-    html = sample_client.get("/agent?q=cancel+my+order+before+it+ships&lang=en").get_data(
+def test_sidebar_opened_with_a_question_shows_its_results(agent_client):
+    html = agent_client.get("/agent?q=cancel+my+order+before+it+ships&lang=en").get_data(
         as_text=True
     )
     assert 'data-article-id="cancel-before-shipping"' in html
@@ -75,3 +83,35 @@ def test_interface_strings_follow_the_page_language(sample_client):
     html = sample_client.get("/ar/search?q=%D8%A5%D9%84%D8%BA%D8%A7%D8%A1").get_data(as_text=True)
     assert "Read the full answer" not in html
     assert "اقرأ" in html or "الإجابة" in html
+
+
+def test_sidebar_needs_an_agent_sign_in(sample_client):
+    for url in ("/agent", "/agent/search?q=refund&lang=en"):
+        r = sample_client.get(url)
+        assert r.status_code == 401
+        assert 'action="/login"' in r.get_data(as_text=True)
+
+
+def test_agents_see_internal_articles_marked(agent_client):
+    html = agent_client.get("/agent/search?q=goodwill+gesture+voucher&lang=en").get_data(
+        as_text=True
+    )
+    page = Page(html)
+    internal = [li for li in page.find("li") if "internal" in li.get("class", "").split()]
+    assert [li["data-article-id"] for li in internal][:1] == ["goodwill-gestures"]
+    assert 'class="badge internal"' in html
+
+
+def test_sidebar_best_answer_is_the_public_answer(agent_client, sample_client):
+    """An internal article may match better, but the answer to quote is the customers' one."""
+    question = "can I cancel my order before it ships?"
+    public = sample_client.get(
+        "/api/v1/answer", query_string={"q": question, "lang": "en"}
+    ).get_json()
+    page = Page(
+        agent_client.get("/agent/search", query_string={"q": question, "lang": "en"}).get_data(
+            as_text=True
+        )
+    )
+    best = [li for li in page.find("li") if "best" in li.get("class", "").split()]
+    assert best[0]["data-article-id"] == public["answer"]["id"]

@@ -118,7 +118,7 @@ def _overdue(review_by: str | None) -> bool:
 
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
-    from kb.web import agent, api, errors, faq, security
+    from kb.web import account, agent, api, errors, faq, security
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
@@ -135,6 +135,8 @@ def init_app(app: Flask) -> None:
     )
     errors.init_app(app)
     security.init_app(app)
+    account.init_app(app)
+    account.csrf.exempt(api.bp)  # API calls carry no cookies: public, or a Bearer token
     app.register_blueprint(faq.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(api.bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,6 +23,9 @@ def _headers(response: Response) -> Response:
         headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if getattr(g, "_login_user", None) is not None or "session" in request.cookies:
+        # pages for signed-in people must never sit in a shared cache
+        headers.setdefault("Cache-Control", "private, no-store")
     return response
 
 

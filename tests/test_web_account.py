@@ -1,0 +1,205 @@
+"""Sign-in pages: CSRF, redirects, cookies, session replay, tokens, the first admin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import ensure_first_admin, main
+from tests.conftest import PASSWORD, add_user, csrf_token, login
+
+
+@pytest.fixture
+def app(make_app, content_dir):
+    application = make_app()
+    add_user(application, "ann", "agent")
+    return application
+
+
+def test_sign_in_and_out(app):
+    client = app.test_client()
+    r = login(client, "ann")
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/agent"
+    assert client.get("/agent").status_code == 200
+    token = csrf_token(client, "/agent")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/agent").status_code == 401
+
+
+def test_wrong_password_is_401_with_the_form(app):
+    r = login(app.test_client(), "ann", "wrong-password")
+    assert r.status_code == 401
+    assert "wrong name or password" in r.get_data(as_text=True)
+
+
+def test_forms_need_a_csrf_token(app):
+    client = app.test_client()
+    r = client.post("/login", data={"name": "ann", "password": PASSWORD})
+    assert r.status_code == 400
+    login(client, "ann")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/agent").status_code == 200  # still signed in
+
+
+def test_replayed_cookie_after_sign_out_is_401(app):
+    client = app.test_client()
+    login(client, "ann")
+    cookie = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/agent")})
+    attacker = app.test_client()
+    attacker.set_cookie("session", cookie)
+    assert attacker.get("/agent").status_code == 401
+
+
+def test_replayed_cookie_after_password_change_is_401(app):
+    client = app.test_client()
+    login(client, "ann")
+    old = client.get_cookie("session").value
+    r = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a-new-password-9",
+            "confirm": "a-new-password-9",
+            "csrf_token": csrf_token(client, "/account/password"),
+        },
+    )
+    assert r.status_code == 302
+    assert client.get("/agent").status_code == 200  # this session carries on
+    replay = app.test_client()
+    replay.set_cookie("session", old)
+    assert replay.get("/agent").status_code == 401
+
+
+def test_disabled_user_is_signed_out(app):
+    client = app.test_client()
+    login(client, "ann")
+    result = CliRunner().invoke(main, ["users", "disable", "ann"], env=_env(app))
+    assert result.exit_code == 0, result.output
+    assert client.get("/agent").status_code == 401
+
+
+OPEN_REDIRECTS = [
+    "//evil.example",
+    "///evil.example",
+    "////evil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "javascript:alert(1)",
+    "//evil.example/%2f..",
+    "/%09/evil.example",
+    "/\t/evil.example",
+    "https:/evil.example",
+    "//google.com@evil.example",
+    "/ /evil.example",
+    "%2f%2fevil.example",
+    "data:text/html,x",
+    "/x:y@evil",
+    " //evil.example",
+]
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_next_only_goes_to_local_paths(app, target):
+    r = login(app.test_client(), "ann", next_url=target)
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    # what a browser would follow: tabs and newlines dropped, backslashes as slashes
+    followed = location.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
+    split = urlsplit(followed)
+    assert (split.scheme, split.netloc) == ("", "")
+    assert followed.startswith("/") and not followed.startswith("//")
+
+
+def test_next_to_a_local_path_is_kept(app):
+    assert (
+        login(app.test_client(), "ann", next_url="/agent?q=refund").headers["Location"]
+        == "/agent?q=refund"
+    )
+
+
+def test_session_cookie_flags(app):
+    client = app.test_client()
+    r = login(client, "ann")
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+    secure = app.test_client()
+    token = csrf_token(secure, "https://localhost/login")
+    r = secure.post(
+        "https://localhost/login", data={"name": "ann", "password": PASSWORD, "csrf_token": token}
+    )
+    assert "Secure" in r.headers["Set-Cookie"]
+
+
+def test_signed_in_pages_are_not_cached_publicly(app):
+    client = app.test_client()
+    login(client, "ann")
+    assert client.get("/agent").headers["Cache-Control"] == "private, no-store"
+
+
+def test_bearer_token_opens_the_sidebar(app):
+    env = _env(app)
+    result = CliRunner().invoke(main, ["tokens", "create", "ann"], env=env)
+    token = result.output.strip().splitlines()[-1]
+    client = app.test_client()
+    assert client.get("/agent", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/agent", headers={"Authorization": "Bearer kbt_wrong"}).status_code == 401
+
+
+def _env(app):
+    return {
+        "KB_CONTENT_DIR": str(app.config["CONTENT_DIR"]),
+        "KB_DATA_DIR": str(app.config["DATA_DIR"]),
+    }
+
+
+def test_users_cli_create_list_with_piped_password(app):
+    env = _env(app)
+    runner = CliRunner()
+    ok = runner.invoke(
+        main,
+        ["users", "create", "bob", "--role", "editor"],
+        input="pw-of-bob-123\npw-of-bob-123\n",
+        env=env,
+    )
+    assert ok.exit_code == 0, ok.output
+    mismatch = runner.invoke(
+        main,
+        ["users", "create", "cat", "--role", "editor"],
+        input="pw-of-cat-123\nother-pw-456\n" * 3,
+        env=env,
+    )
+    assert mismatch.exit_code != 0
+    listing = runner.invoke(main, ["users", "list"], env=env).output
+    assert "bob\teditor\tactive" in listing
+    assert "cat" not in listing
+    assert (
+        runner.invoke(
+            main, ["users", "create", "dan", "--role", "god"], input="x\n", env=env
+        ).exit_code
+        == 2
+    )
+
+
+def test_first_run_creates_one_admin_and_prints_its_password_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+    lines: list[str] = []
+    ensure_first_admin(lines.append)
+    assert any("admin" in line for line in lines)
+    password = lines[1].rsplit(" ", 1)[1]
+    again: list[str] = []
+    ensure_first_admin(again.append)
+    assert again == []
+    from kb import auth, store
+
+    db = store.connect(tmp_path / "data" / "kb.sqlite")
+    assert auth.authenticate(db, "admin", password, address="127.0.0.1").role == "admin"
+    db.conn.close()
