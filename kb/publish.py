@@ -10,6 +10,8 @@ starting at once do the work once.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +19,62 @@ import sqlite_utils
 
 from kb import content, render, store
 from kb.content import Article, Problem
+from kb.errors import ArticleNotFound, BadRequest, KBError
 from kb.index import Entry, SearchIndex
 
 log = logging.getLogger(__name__)
 
 EXTERNAL = "external"
+MAX_NOTE = 500
+
+
+class Conflict(KBError):
+    """The article changed since the revision this edit started from."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, *, current: store.Revision | None, base_revision: int):
+        super().__init__(message)
+        self.current = current
+        self.base_revision = base_revision
+
+
+class WriteFailed(KBError):
+    """The article file could not be written; nothing was changed."""
+
+    status = 507
+    code = "write_failed"
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (the rename) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    Temp file in the same folder, flush, fsync, ``os.replace``, fsync the folder.
+
+    :raises WriteFailed: on any OS error (disk full, permissions); the temp file is removed
+    """
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteFailed(f"could not write {path.name}: {exc.strerror or exc}") from None
 
 
 def faq_url(lang: str, article_id: str) -> str:
@@ -146,6 +199,25 @@ def record_external_changes(content_dir: Path, db: sqlite_utils.Database) -> Rec
     return report
 
 
+def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: str) -> list[str]:
+    """Re-index articles whose index entry lags their latest revision (e.g. after a crash)."""
+    live = _live_articles(db)
+    indexed = {e.key: (e.revision, e.content_hash) for e in index.entries()}
+    stale = [
+        key
+        for key, (a, rev) in live.items()
+        if indexed.get(key) != (rev.revision, rev.content_hash)
+    ]
+    gone = [key for key in indexed if key not in live]
+    if stale or gone:
+        keys = set(live)
+        index.update(
+            [make_entry(*live[key], keys=keys, source_lang=source_lang) for key in stale],
+            delete_keys=gone,
+        )
+    return stale + gone
+
+
 def rebuild(index: SearchIndex, db: sqlite_utils.Database, *, source_lang: str = "en") -> int:
     """Build a fresh index from the latest recorded revisions; return the document count."""
     return index.build(_entries(_live_articles(db), source_lang))
@@ -168,15 +240,193 @@ def reconcile(
         if full or not index.exists():
             rebuild(index, db, source_lang=source_lang)
             report.rebuilt = True
-        elif report.touched:
-            live = _live_articles(db)
-            keys = set(live)
-            entries = [
-                make_entry(a, rev, keys=keys, source_lang=source_lang)
-                for key, (a, rev) in live.items()
-                if key in report.added or key in report.changed
-            ]
-            index.update(entries, delete_keys=report.retired)
+        else:
+            repaired = _repair_index(index, db, source_lang)
+            if set(repaired) - set(report.touched):
+                log.warning("index lagged the history for %s: repaired", sorted(repaired))
     for problem in report.problems:
         log.warning("content problem: %s", problem)
     return report
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish did: the new revision and its entry as the channels now serve it."""
+
+    revision: store.Revision
+    entry: Entry | None
+
+
+def _check_base(db: sqlite_utils.Database, key: str, base_revision: int) -> store.Revision | None:
+    latest = store.latest_revisions(db).get(key)
+    current = latest.revision if latest else 0
+    if isinstance(base_revision, bool) or not isinstance(base_revision, int):
+        raise BadRequest("'base_revision' must be a whole number (0 for a new article)")
+    if base_revision != current:
+        raise Conflict(
+            f"{key} is at revision {current}, not {base_revision}: someone changed it since you started",
+            current=latest,
+            base_revision=base_revision,
+        )
+    return latest
+
+
+def _note(note: object) -> str:
+    if not isinstance(note, str) or not note.strip():
+        raise BadRequest("a change note is required: say what changed and why")
+    if len(note) > MAX_NOTE:
+        raise BadRequest(f"the change note is longer than {MAX_NOTE} characters")
+    return note.strip()
+
+
+def publish(
+    content_dir: Path,
+    db: sqlite_utils.Database,
+    index: SearchIndex,
+    *,
+    text: str,
+    base_revision: int,
+    author: str,
+    note: str,
+    action: str = "publish",
+    source_lang: str = "en",
+    expect: tuple[str, str] | None = None,
+) -> Published:
+    """Publish a whole article file: write it atomically, record the revision, update the index.
+
+    Writers are serialised by the index write lock, so of two publishes from
+    the same base revision exactly one wins and the other gets ``Conflict``.
+
+    :param text: the whole file (front matter and body)
+    :param base_revision: the revision the edit started from (0 for a new article)
+    :param expect: ``(id, lang)`` the text must have (from the URL)
+    :raises ArticleInvalid: when the text does not parse (nothing is written)
+    :raises Conflict: when the article changed since ``base_revision``
+    :raises WriteFailed: when the file cannot be written (nothing is recorded)
+    """
+    note = _note(note)
+    if not isinstance(text, str):
+        raise BadRequest("'markdown' must be the whole article file as a string")
+    article = content.parse_article(text, path=None)
+    if expect and (article.id, article.lang) != expect:
+        raise BadRequest(f"the file is {article.lang}:{article.id}, not {expect[1]}:{expect[0]}")
+    with index.write_lock():
+        latest = _check_base(db, article.key, base_revision)
+        rel = content.article_path(article)
+        article = article.with_changes(path=rel)
+        canonical = content.serialise(article)
+        atomic_write(content_dir / rel, canonical)
+        old_path = latest.path if latest and not latest.retired else None
+        if old_path and old_path != rel:  # the category (folder) changed
+            (content_dir / old_path).unlink(missing_ok=True)
+        with store.immediate(db):
+            revision = store.record_revision(
+                db,
+                article_id=article.id,
+                lang=article.lang,
+                action=action,
+                author=author,
+                content_hash=article.content_hash,
+                text=canonical,
+                path=rel,
+                note=note,
+            )
+            store.audit(
+                db,
+                actor=author,
+                action=f"article.{action}",
+                target=article.key,
+                detail=f"r{revision.revision}: {note}",
+            )
+        keys = set(_live_articles(db))
+        entry = make_entry(article, revision, keys=keys, source_lang=source_lang)
+        index.update([entry])
+    return Published(revision, entry)
+
+
+def retire(
+    content_dir: Path,
+    db: sqlite_utils.Database,
+    index: SearchIndex,
+    *,
+    article_id: str,
+    lang: str,
+    author: str,
+    note: str,
+    base_revision: int | None = None,
+) -> Published:
+    """Retire an article: remove its file, record a ``retire`` revision, drop it from the index.
+
+    :raises ArticleNotFound: when there is no live article
+    :raises Conflict: when ``base_revision`` is given and is not the latest
+    """
+    note = _note(note)
+    key = f"{lang}:{article_id}"
+    with index.write_lock():
+        latest = store.latest_revisions(db).get(key)
+        if latest is None or latest.retired:
+            raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
+        if base_revision is not None:
+            _check_base(db, key, base_revision)
+        if latest.path:
+            try:
+                (content_dir / latest.path).unlink(missing_ok=True)
+                fsync_dir((content_dir / latest.path).parent)
+            except OSError as exc:
+                raise WriteFailed(
+                    f"could not remove {latest.path}: {exc.strerror or exc}"
+                ) from None
+        with store.immediate(db):
+            revision = store.record_revision(
+                db,
+                article_id=article_id,
+                lang=lang,
+                action="retire",
+                author=author,
+                path=latest.path,
+                note=note,
+            )
+            store.audit(db, actor=author, action="article.retire", target=key, detail=note)
+        index.update(delete_keys=[key])
+    return Published(revision, None)
+
+
+def propose(
+    db: sqlite_utils.Database,
+    *,
+    text: str,
+    base_revision: int,
+    author: str,
+    note: str,
+    expect: tuple[str, str] | None = None,
+) -> int:
+    """File a proposal for a publisher to review; return its id.
+
+    :raises ArticleInvalid: when the text does not parse
+    :raises Conflict: when the article changed since ``base_revision``
+    """
+    note = _note(note)
+    if not isinstance(text, str):
+        raise BadRequest("'markdown' must be the whole article file as a string")
+    article = content.parse_article(text, path=None)
+    if expect and (article.id, article.lang) != expect:
+        raise BadRequest(f"the file is {article.lang}:{article.id}, not {expect[1]}:{expect[0]}")
+    with store.immediate(db):
+        _check_base(db, article.key, base_revision)
+        draft = store.add_draft(
+            db,
+            article_id=article.id,
+            lang=article.lang,
+            base_revision=base_revision,
+            text=content.serialise(article),
+            author=author,
+            note=note,
+        )
+        store.audit(
+            db,
+            actor=author,
+            action="article.propose",
+            target=article.key,
+            detail=f"draft {draft}: {note}",
+        )
+    return draft

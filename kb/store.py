@@ -111,6 +111,21 @@ def migrate(db: sqlite_utils.Database) -> None:
             "CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at)"
         )
         db.execute(
+            """CREATE TABLE IF NOT EXISTS drafts (
+                id INTEGER PRIMARY KEY,
+                article_id TEXT NOT NULL,
+                lang TEXT NOT NULL,
+                base_revision INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                author TEXT NOT NULL,
+                note TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL DEFAULT 'proposed',
+                created_at TEXT NOT NULL,
+                decided_by TEXT,
+                decided_at TEXT
+            )"""
+        )
+        db.execute(
             """CREATE TABLE IF NOT EXISTS audit (
                 id INTEGER PRIMARY KEY,
                 at TEXT NOT NULL,
@@ -232,3 +247,22 @@ def audit(
         "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         [utcnow(), actor, action, target, detail[:2000]],
     )
+
+
+def add_draft(
+    db: sqlite_utils.Database,
+    *,
+    article_id: str,
+    lang: str,
+    base_revision: int,
+    text: str,
+    author: str,
+    note: str,
+) -> int:
+    """Store a proposed change (it never touches ``content/`` or any channel); return its id."""
+    cursor = db.execute(
+        """INSERT INTO drafts (article_id, lang, base_revision, text, author, note, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [article_id, lang, base_revision, text, author, note, utcnow()],
+    )
+    return cursor.lastrowid

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
 
-from kb import i18n
+from kb import auth, i18n, publish
 from kb.answers import Answer, Candidate
 from kb.errors import BadRequest
 from kb.index import Entry
 from kb.publish import faq_url
-from kb.web import current_kb, request_lang
+from kb.web import current_kb, get_db, request_lang
 from kb.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -183,3 +184,103 @@ def article(article_id: str):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+def token_user(role: str) -> auth.User:
+    """Return the user of the request's Bearer token if it has ``role``.
+
+    Writes through the API take tokens only (never the session cookie), which
+    is why the API needs no CSRF token.
+
+    :raises auth.AuthError: without a valid token
+    :raises auth.Forbidden: when the token's user lacks ``role``
+    """
+    if (
+        not request.headers.get("Authorization", "").startswith("Bearer ")
+        or not current_user.is_authenticated
+    ):
+        raise auth.AuthError("send an API token: Authorization: Bearer <token>")
+    if not current_user.can(role):
+        raise auth.Forbidden(f"this needs the {role} role")
+    return current_user
+
+
+def _lang_arg() -> str:
+    code = request.args.get("lang")
+    if not code:
+        raise BadRequest("'lang' is required for writes")
+    return request_lang(code)
+
+
+@bp.put("/articles/<article_id>")
+def put_article(article_id: str):
+    user = token_user("editor")
+    code = _lang_arg()
+    data = json_body()
+    text = _text_field(data, "markdown", required=True)
+    note = _text_field(data, "note", required=True)
+    base = data.get("base_revision")
+    kb = current_kb()
+    if user.can("publisher"):
+        done = publish.publish(
+            kb.content_dir,
+            get_db(),
+            kb.index,
+            text=text,
+            base_revision=base,
+            author=user.name,
+            note=note,
+            source_lang=kb.source_lang,
+            expect=(article_id, code),
+        )
+        rev = done.revision
+        status = 201 if rev.revision == 1 else 200
+        body = {
+            "status": "published",
+            "id": rev.article_id,
+            "lang": rev.lang,
+            "revision": rev.revision,
+            "content_hash": rev.content_hash,
+        }
+        return jsonify(body), status
+    draft = publish.propose(
+        get_db(),
+        text=text,
+        base_revision=base,
+        author=user.name,
+        note=note,
+        expect=(article_id, code),
+    )
+    return jsonify({"status": "proposed", "id": article_id, "lang": code, "proposal": draft}), 202
+
+
+@bp.delete("/articles/<article_id>")
+def delete_article(article_id: str):
+    user = token_user("publisher")
+    code = _lang_arg()
+    raw_base = request.args.get("base_revision")
+    try:
+        base = int(raw_base) if raw_base is not None else None
+    except ValueError:
+        raise BadRequest("'base_revision' must be a whole number") from None
+    note = request.args.get("note") or "retired through the API"
+    kb = current_kb()
+    done = publish.retire(
+        kb.content_dir,
+        get_db(),
+        kb.index,
+        article_id=article_id,
+        lang=code,
+        author=user.name,
+        note=note,
+        base_revision=base,
+    )
+    return jsonify(
+        {
+            "status": "retired",
+            "id": article_id,
+            "lang": code,
+            "revision": done.revision.revision,
+            "content_hash": None,
+        }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
@@ -40,7 +41,15 @@ def error_response(status: int, code: str, message: str):
 
 
 def _kb_error(exc: KBError):
-    return error_response(exc.status, exc.code, exc.message)
+    response = error_response(exc.status, exc.code, exc.message)
+    current = getattr(exc, "current", None)
+    if current is not None and wants_json():
+        # a 409 says which revision is current, so a pipeline can rebase
+        body = response.get_json()
+        body["error"]["current_revision"] = current.revision
+        body["error"]["current_hash"] = current.content_hash
+        response.set_data(json.dumps(body))
+    return response
 
 
 def _http_error(exc: HTTPException):

@@ -93,6 +93,13 @@ def _ok(schema_ref: str) -> dict[str, Any]:
     }
 
 
+def _written(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WriteResult"}}},
+    }
+
+
 def _param(
     name: str, schema: dict[str, Any], *, required: bool = False, where: str = "query"
 ) -> dict[str, Any]:
@@ -167,14 +174,79 @@ def openapi_document() -> dict[str, Any]:
                         _LANG_PARAM,
                     ],
                     "responses": {**_ok("ArticleDetail"), **_errors(400, 404)},
-                }
+                },
+                "put": {
+                    "summary": "Publish (publisher) or propose (editor) a whole article file",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        _param("article_id", {"type": "string"}, required=True, where="path"),
+                        _param("lang", _LANG, required=True),
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ArticleWrite"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _written("published"),
+                        "201": _written("published (new article)"),
+                        "202": _written("proposed, waiting for a publisher"),
+                        **_errors(400, 401, 403, 409, 413, 415, 422, 507),
+                    },
+                },
+                "delete": {
+                    "summary": "Retire an article (publisher)",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        _param("article_id", {"type": "string"}, required=True, where="path"),
+                        _param("lang", _LANG, required=True),
+                        _param("base_revision", {"type": "integer", "minimum": 0}),
+                        _param("note", {"type": "string", "maxLength": 500}),
+                    ],
+                    "responses": {
+                        "200": _written("retired"),
+                        **_errors(400, 401, 403, 404, 409, 507),
+                    },
+                },
             },
             "/api/v1/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}
             },
         },
         "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                "ArticleWrite": {
+                    "type": "object",
+                    "required": ["markdown", "base_revision", "note"],
+                    "properties": {
+                        "markdown": {
+                            "type": "string",
+                            "description": "The whole file: front matter and body.",
+                        },
+                        "base_revision": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "0 for a new article.",
+                        },
+                        "note": {"type": "string", "minLength": 1, "maxLength": 500},
+                    },
+                },
+                "WriteResult": {
+                    "type": "object",
+                    "required": ["status", "id", "lang"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["published", "proposed", "retired"]},
+                        "id": {"type": "string"},
+                        "lang": _LANG,
+                        "revision": {"type": "integer"},
+                        "content_hash": {"type": "string", "nullable": True},
+                        "proposal": {"type": "integer"},
+                    },
+                },
                 "Error": _ERROR,
                 "Article": _ARTICLE,
                 "Candidate": _CANDIDATE,
@@ -247,6 +319,6 @@ def openapi_document() -> dict[str, Any]:
                         },
                     ]
                 },
-            }
+            },
         },
     }
