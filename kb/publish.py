@@ -279,6 +279,17 @@ def _note(note: object) -> str:
     return note.strip()
 
 
+def _submission(text: object, note: object, expect: tuple[str, str] | None) -> tuple[Article, str]:
+    """Validate a submitted article file and change note (before any lock or write)."""
+    note = _note(note)
+    if not isinstance(text, str):
+        raise BadRequest("'markdown' must be the whole article file as a string")
+    article = content.parse_article(text, path=None)
+    if expect and (article.id, article.lang) != expect:
+        raise BadRequest(f"the file is {article.lang}:{article.id}, not {expect[1]}:{expect[0]}")
+    return article, note
+
+
 def publish(
     content_dir: Path,
     db: sqlite_utils.Database,
@@ -304,12 +315,7 @@ def publish(
     :raises Conflict: when the article changed since ``base_revision``
     :raises WriteFailed: when the file cannot be written (nothing is recorded)
     """
-    note = _note(note)
-    if not isinstance(text, str):
-        raise BadRequest("'markdown' must be the whole article file as a string")
-    article = content.parse_article(text, path=None)
-    if expect and (article.id, article.lang) != expect:
-        raise BadRequest(f"the file is {article.lang}:{article.id}, not {expect[1]}:{expect[0]}")
+    article, note = _submission(text, note, expect)
     with index.write_lock():
         latest = _check_base(db, article.key, base_revision)
         rel = content.article_path(article)
@@ -405,12 +411,7 @@ def propose(
     :raises ArticleInvalid: when the text does not parse
     :raises Conflict: when the article changed since ``base_revision``
     """
-    note = _note(note)
-    if not isinstance(text, str):
-        raise BadRequest("'markdown' must be the whole article file as a string")
-    article = content.parse_article(text, path=None)
-    if expect and (article.id, article.lang) != expect:
-        raise BadRequest(f"the file is {article.lang}:{article.id}, not {expect[1]}:{expect[0]}")
+    article, note = _submission(text, note, expect)
     with store.immediate(db):
         _check_base(db, article.key, base_revision)
         draft = store.add_draft(
