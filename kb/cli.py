@@ -36,9 +36,8 @@ def ensure_first_admin(echo=click.echo) -> None:
     db = store.connect(Path(_settings()["DATA_DIR"]).resolve() / "kb.sqlite")
     try:
         store.migrate(db)
-        with store.immediate(db):
-            if auth.count_users(db):
-                return
+        if auth.count_users(db):
+            return
         password = secrets.token_urlsafe(15)
         try:
             auth.create_user(db, "admin", password, "admin", actor="first-run")
@@ -63,8 +62,7 @@ main.add_command(routes_command)
 
 
 def _content_dir() -> Path:
-    settings = {**config.DEFAULTS, **config.from_environ()}
-    return Path(settings["CONTENT_DIR"]).resolve()
+    return Path(_settings()["CONTENT_DIR"]).resolve()
 
 
 @main.command("check")

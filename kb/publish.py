@@ -136,17 +136,31 @@ class ReconcileReport:
         return self.added + self.changed + self.retired
 
 
-def _live_articles(db: sqlite_utils.Database) -> dict[str, tuple[Article, store.Revision]]:
-    """Return the latest recorded, non-retired article for every key."""
+def _live_revisions(db: sqlite_utils.Database) -> dict[str, store.Revision]:
+    """Return the latest non-retired revision of every article (no parsing: cheap)."""
+    return {
+        key: rev
+        for key, rev in store.latest_revisions(db).items()
+        if not rev.retired and rev.text is not None
+    }
+
+
+def _parse_revisions(
+    revisions: dict[str, store.Revision],
+) -> dict[str, tuple[Article, store.Revision]]:
+    """Parse recorded revision texts into articles, keyed like ``revisions``."""
     live = {}
-    for key, rev in store.latest_revisions(db).items():
-        if rev.retired or rev.text is None:
-            continue
+    for key, rev in revisions.items():
         try:
             live[key] = (content.parse_article(rev.text, path=rev.path), rev)
         except content.ArticleInvalid:  # recorded texts were valid when recorded; be safe anyway
             log.error("recorded revision %s r%s no longer parses; skipped", key, rev.revision)
     return live
+
+
+def _live_articles(db: sqlite_utils.Database) -> dict[str, tuple[Article, store.Revision]]:
+    """Return the latest recorded, non-retired article for every key."""
+    return _parse_revisions(_live_revisions(db))
 
 
 def _entries(live: dict[str, tuple[Article, store.Revision]], source_lang: str) -> list[Entry]:
@@ -200,22 +214,27 @@ def record_external_changes(content_dir: Path, db: sqlite_utils.Database) -> Rec
 
 
 def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: str) -> list[str]:
-    """Re-index articles whose index entry lags their latest revision (e.g. after a crash)."""
-    live = _live_articles(db)
+    """Re-index articles whose index entry lags their latest revision (e.g. after a crash).
+
+    Only the lagging revisions are parsed and rendered, so an unchanged
+    knowledge base starts without re-rendering anything.
+    """
+    live = _live_revisions(db)
     indexed = {e.key: (e.revision, e.content_hash) for e in index.entries()}
-    stale = [
-        key
-        for key, (a, rev) in live.items()
+    stale = {
+        key: rev
+        for key, rev in live.items()
         if indexed.get(key) != (rev.revision, rev.content_hash)
-    ]
+    }
     gone = [key for key in indexed if key not in live]
     if stale or gone:
         keys = set(live)
-        index.update(
-            [make_entry(*live[key], keys=keys, source_lang=source_lang) for key in stale],
-            delete_keys=gone,
-        )
-    return stale + gone
+        entries = [
+            make_entry(article, rev, keys=keys, source_lang=source_lang)
+            for article, rev in _parse_revisions(stale).values()
+        ]
+        index.update(entries, delete_keys=gone)
+    return list(stale) + gone
 
 
 def rebuild(index: SearchIndex, db: sqlite_utils.Database, *, source_lang: str = "en") -> int:
@@ -344,7 +363,7 @@ def publish(
                 target=article.key,
                 detail=f"r{revision.revision}: {note}",
             )
-        keys = set(_live_articles(db))
+        keys = set(_live_revisions(db))  # for kb: links; no need to parse every article
         entry = make_entry(article, revision, keys=keys, source_lang=source_lang)
         index.update([entry])
     return Published(revision, entry)
