@@ -9,6 +9,7 @@ render the ``Answer`` this returns, so they cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from collections import OrderedDict
@@ -49,6 +50,7 @@ class Answer:
     candidates: tuple[Candidate, ...] = ()
     generation: str = ""
     normalised: str = ""
+    reason: str = ""  # why there is no answer when one matched: "review_overdue"
 
     @property
     def handoff(self) -> bool:
@@ -89,6 +91,11 @@ class _LRU:
                 self.data.popitem(last=False)
 
 
+def expired(entry: Entry, today: str) -> bool:
+    """True when the entry's review date (ISO) is before ``today`` (ISO)."""
+    return bool(entry.review_by) and entry.review_by < today
+
+
 def normalise_question(question: str, lang: str) -> str:
     """Return the question as the cache and the logs see it: one line, normalised, collapsed."""
     return " ".join(langs.normalise(question, lang).split())
@@ -103,6 +110,7 @@ class AnswerEngine:
     :param time_limit: seconds a search may take
     :param max_query: longest accepted question in characters
     :param cache_size: answers cached per process (keyed by index generation)
+    :param withhold_expired: customers get a handoff instead of an article past its review date
     """
 
     def __init__(
@@ -114,12 +122,14 @@ class AnswerEngine:
         time_limit: float = 0.5,
         max_query: int = 500,
         cache_size: int = 2048,
+        withhold_expired: bool = False,
     ):
         self.index = index
         self.threshold = threshold
         self.margin = margin
         self.time_limit = time_limit
         self.max_query = max_query
+        self.withhold_expired = withhold_expired
         self._cache = _LRU(cache_size)
         self._catalog = _LRU(64)
 
@@ -217,6 +227,7 @@ class AnswerEngine:
         audience: str = PUBLIC,
         limit: int = 4,
         snippets: bool = False,
+        withhold_expired: bool | None = None,
     ) -> Answer:
         """Return the answer to ``question`` in ``lang`` for ``audience``.
 
@@ -228,6 +239,9 @@ class AnswerEngine:
         :param audience: ``public`` (customers, chatbots) or ``internal`` (signed-in agents)
         :param limit: how many candidates to rank (at least 2 are always ranked)
         :param snippets: add highlighted snippets to the candidates (search pages)
+        :param withhold_expired: hand off instead of serving an article past its review
+            date, and leave such articles out (default: the engine's setting, for
+            customers only; agents pass False and see a warning instead)
         :raises BadRequest: when the question is not a string or too long
         :raises UnknownLanguage: when ``lang`` is not supported
         """
@@ -235,7 +249,10 @@ class AnswerEngine:
         limit = max(2, min(int(limit), 50))
         generation = self.index.generation()
         normalised = normalise_question(question, code)
-        key = (normalised, code, audience, limit, snippets, generation)
+        if withhold_expired is None:
+            withhold_expired = self.withhold_expired and audience == PUBLIC
+        today = dt.date.today().isoformat() if withhold_expired else ""
+        key = (normalised, code, audience, limit, snippets, generation, today)
         cached = self._cache.get(key)
         if cached is not None:
             return Answer(
@@ -246,14 +263,24 @@ class AnswerEngine:
                 cached.candidates,
                 generation,
                 normalised,
+                cached.reason,
             )
         candidates = self._rank(question, code, audience, limit, snippets) if normalised else []
         status, confidence = self._decide(candidates)
+        reason = ""
+        if today:
+            if status != NO_ANSWER and expired(candidates[0].entry, today):
+                status, reason = NO_ANSWER, "review_overdue"
+            candidates = [c for c in candidates if not expired(c.entry, today)]
         result = Answer(
-            question, code, status, confidence, tuple(candidates), generation, normalised
+            question, code, status, confidence, tuple(candidates), generation, normalised, reason
         )
         self._cache.put(key, result)
         return result
+
+    def withheld(self, entry: Entry) -> bool:
+        """True when customers are not served ``entry`` because its review date has passed."""
+        return self.withhold_expired and expired(entry, dt.date.today().isoformat())
 
     def _decide(self, candidates: list[Candidate]) -> tuple[str, float]:
         if not candidates:

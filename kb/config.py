@@ -68,6 +68,16 @@ SETTINGS: list[Setting] = [
     Setting(
         "REVIEW_SOON_DAYS", 30, "Articles whose review date is this close are listed as due soon."
     ),
+    Setting(
+        "REVIEW_INTERVAL_DAYS",
+        180,
+        "When a publisher verifies an article, its next review date is this many days ahead.",
+    ),
+    Setting(
+        "WITHHOLD_EXPIRED",
+        False,
+        "Customers (chatbot, FAQ answers) get a handoff instead of an article past its review date; agents still see it, with a warning.",
+    ),
 ]
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}

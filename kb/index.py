@@ -71,6 +71,7 @@ class Entry:
     html: str
     text: str
     path: str = ""
+    outdated: bool = False  # a translation whose source article changed since
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -9,6 +9,7 @@ starting at once do the work once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import uuid
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kb import content, render, store
+from kb import content, render, store, translations
 from kb.content import Article, Problem
 from kb.errors import ArticleNotFound, BadRequest, KBError
 from kb.index import Entry, SearchIndex
@@ -95,9 +96,17 @@ def resolver(keys: set[str], lang: str, source_lang: str):
 
 
 def make_entry(
-    article: Article, revision: store.Revision, *, keys: set[str], source_lang: str
+    article: Article,
+    revision: store.Revision,
+    *,
+    keys: set[str],
+    source_lang: str,
+    outdated: bool = False,
 ) -> Entry:
-    """Render an article once and attach its revision receipt."""
+    """Render an article once and attach its revision receipt.
+
+    :param outdated: the article is a translation whose source changed since
+    """
     rendered = render.render(article, resolve=resolver(keys, article.lang, source_lang))
     return Entry(
         id=article.id,
@@ -117,6 +126,7 @@ def make_entry(
         html=rendered.html,
         text=rendered.text,
         path=revision.path or content.article_path(article),
+        outdated=outdated,
         extra={k: v for k, v in article.extra.items() if isinstance(v, str | int | float | bool)},
     )
 
@@ -163,12 +173,19 @@ def _live_articles(db: sqlite_utils.Database) -> dict[str, tuple[Article, store.
     return _parse_revisions(_live_revisions(db))
 
 
-def _entries(live: dict[str, tuple[Article, store.Revision]], source_lang: str) -> list[Entry]:
+def _entries(
+    live: dict[str, tuple[Article, store.Revision]], source_lang: str, outdated: set[str]
+) -> list[Entry]:
     keys = set(live)
-    return [make_entry(a, rev, keys=keys, source_lang=source_lang) for a, rev in live.values()]
+    return [
+        make_entry(a, rev, keys=keys, source_lang=source_lang, outdated=a.key in outdated)
+        for a, rev in live.values()
+    ]
 
 
-def record_external_changes(content_dir: Path, db: sqlite_utils.Database) -> ReconcileReport:
+def record_external_changes(
+    content_dir: Path, db: sqlite_utils.Database, *, source_lang: str = "en"
+) -> ReconcileReport:
     """Compare ``content/`` with the latest revisions; record what changed as ``external``.
 
     A file that no longer parses keeps its last good revision (it is reported,
@@ -177,9 +194,11 @@ def record_external_changes(content_dir: Path, db: sqlite_utils.Database) -> Rec
     result = content.scan(content_dir)
     report = ReconcileReport(problems=result.problems)
     broken_paths = {p.path for p in result.problems}
+    # sources first, so translations changed in the same pull count as in step with them
+    ordered = sorted(result.articles, key=lambda a: a.lang != source_lang)
     with store.immediate(db):
         latest = store.latest_revisions(db)
-        for article in result.articles:
+        for article in ordered:
             rev = latest.get(article.key)
             digest = article.content_hash
             if rev is not None and not rev.retired and rev.content_hash == digest:
@@ -220,18 +239,19 @@ def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: st
     knowledge base starts without re-rendering anything.
     """
     live = _live_revisions(db)
-    indexed = {e.key: (e.revision, e.content_hash) for e in index.entries()}
+    outdated = translations.outdated_keys(db, source_lang)
+    indexed = {e.key: (e.revision, e.content_hash, e.outdated) for e in index.entries()}
     stale = {
         key: rev
         for key, rev in live.items()
-        if indexed.get(key) != (rev.revision, rev.content_hash)
+        if indexed.get(key) != (rev.revision, rev.content_hash, key in outdated)
     }
     gone = [key for key in indexed if key not in live]
     if stale or gone:
         keys = set(live)
         entries = [
-            make_entry(article, rev, keys=keys, source_lang=source_lang)
-            for article, rev in _parse_revisions(stale).values()
+            make_entry(article, rev, keys=keys, source_lang=source_lang, outdated=key in outdated)
+            for key, (article, rev) in _parse_revisions(stale).items()
         ]
         index.update(entries, delete_keys=gone)
     return list(stale) + gone
@@ -239,7 +259,8 @@ def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: st
 
 def rebuild(index: SearchIndex, db: sqlite_utils.Database, *, source_lang: str = "en") -> int:
     """Build a fresh index from the latest recorded revisions; return the document count."""
-    return index.build(_entries(_live_articles(db), source_lang))
+    outdated = translations.outdated_keys(db, source_lang)
+    return index.build(_entries(_live_articles(db), source_lang, outdated))
 
 
 def reconcile(
@@ -255,7 +276,7 @@ def reconcile(
     :param full: rebuild the whole index even when an incremental update would do
     """
     with index.write_lock():
-        report = record_external_changes(content_dir, db)
+        report = record_external_changes(content_dir, db, source_lang=source_lang)
         if full or not index.exists():
             rebuild(index, db, source_lang=source_lang)
             report.rebuilt = True
@@ -276,7 +297,7 @@ class Published:
     entry: Entry | None
 
 
-def _check_base(db: sqlite_utils.Database, key: str, base_revision: int) -> store.Revision | None:
+def check_base(db: sqlite_utils.Database, key: str, base_revision: int) -> store.Revision | None:
     latest = store.latest_revisions(db).get(key)
     current = latest.revision if latest else 0
     if isinstance(base_revision, bool) or not isinstance(base_revision, int):
@@ -298,7 +319,9 @@ def _note(note: object) -> str:
     return note.strip()
 
 
-def _submission(text: object, note: object, expect: tuple[str, str] | None) -> tuple[Article, str]:
+def validate_submission(
+    text: object, note: object, expect: tuple[str, str] | None
+) -> tuple[Article, str]:
     """Validate a submitted article file and change note (before any lock or write)."""
     note = _note(note)
     if not isinstance(text, str):
@@ -334,9 +357,9 @@ def publish(
     :raises Conflict: when the article changed since ``base_revision``
     :raises WriteFailed: when the file cannot be written (nothing is recorded)
     """
-    article, note = _submission(text, note, expect)
+    article, note = validate_submission(text, note, expect)
     with index.write_lock():
-        latest = _check_base(db, article.key, base_revision)
+        latest = check_base(db, article.key, base_revision)
         rel = content.article_path(article)
         article = article.with_changes(path=rel)
         canonical = content.serialise(article)
@@ -363,10 +386,40 @@ def publish(
                 target=article.key,
                 detail=f"r{revision.revision}: {note}",
             )
-        keys = set(_live_revisions(db))  # for kb: links; no need to parse every article
-        entry = make_entry(article, revision, keys=keys, source_lang=source_lang)
-        index.update([entry])
+        live = _live_revisions(db)  # for kb: links; no need to parse every article
+        outdated = translations.outdated_keys(db, source_lang, article_id=article.id)
+        entry = make_entry(
+            article,
+            revision,
+            keys=set(live),
+            source_lang=source_lang,
+            outdated=article.key in outdated,
+        )
+        index.update([entry, *_flag_changes(index, live, outdated, article, source_lang)])
     return Published(revision, entry)
+
+
+def _flag_changes(
+    index: SearchIndex,
+    live: dict[str, store.Revision],
+    outdated: set[str],
+    article: Article,
+    source_lang: str,
+) -> list[Entry]:
+    """Re-render the other language versions of ``article`` whose outdated flag changed."""
+    changed = {}
+    for entry in index.entries(id=article.id):
+        if (
+            entry.key != article.key
+            and entry.key in live
+            and entry.outdated != (entry.key in outdated)
+        ):
+            changed[entry.key] = live[entry.key]
+    keys = set(live)
+    return [
+        make_entry(a, rev, keys=keys, source_lang=source_lang, outdated=key in outdated)
+        for key, (a, rev) in _parse_revisions(changed).items()
+    ]
 
 
 def retire(
@@ -392,7 +445,7 @@ def retire(
         if latest is None or latest.retired:
             raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
         if base_revision is not None:
-            _check_base(db, key, base_revision)
+            check_base(db, key, base_revision)
         if latest.path:
             try:
                 (content_dir / latest.path).unlink(missing_ok=True)
@@ -416,37 +469,120 @@ def retire(
     return Published(revision, None)
 
 
-def propose(
+def rollback(
+    content_dir: Path,
     db: sqlite_utils.Database,
+    index: SearchIndex,
     *,
-    text: str,
+    article_id: str,
+    lang: str,
+    to_revision: int,
     base_revision: int,
     author: str,
     note: str,
-    expect: tuple[str, str] | None = None,
-) -> int:
-    """File a proposal for a publisher to review; return its id.
+    source_lang: str = "en",
+) -> Published:
+    """Publish an old revision's text as a new revision (action ``rollback``).
 
-    :raises ArticleInvalid: when the text does not parse
+    :raises ArticleNotFound: when there is no such revision, or it is a retirement
     :raises Conflict: when the article changed since ``base_revision``
     """
-    article, note = _submission(text, note, expect)
-    with store.immediate(db):
-        _check_base(db, article.key, base_revision)
-        draft = store.add_draft(
-            db,
-            article_id=article.id,
-            lang=article.lang,
-            base_revision=base_revision,
-            text=content.serialise(article),
-            author=author,
-            note=note,
-        )
-        store.audit(
-            db,
-            actor=author,
-            action="article.propose",
-            target=article.key,
-            detail=f"draft {draft}: {note}",
-        )
-    return draft
+    old = store.get_revision(db, article_id, lang, to_revision)
+    if old is None or old.text is None:
+        raise ArticleNotFound(f"{lang}:{article_id} has no revision {to_revision} with content")
+    note = _note(note)
+    return publish(
+        content_dir,
+        db,
+        index,
+        text=old.text,
+        base_revision=base_revision,
+        author=author,
+        note=f"rollback to r{to_revision}: {note}"[:MAX_NOTE],
+        action="rollback",
+        source_lang=source_lang,
+        expect=(article_id, lang),
+    )
+
+
+def verify(
+    content_dir: Path,
+    db: sqlite_utils.Database,
+    index: SearchIndex,
+    *,
+    article_id: str,
+    lang: str,
+    review_by: dt.date,
+    base_revision: int,
+    author: str,
+    source_lang: str = "en",
+    today: dt.date | None = None,
+) -> Published:
+    """Confirm an article is still right and set its next review date (action ``verify``).
+
+    The text is unchanged but for ``review_by``, so translations stay in step.
+
+    :raises BadRequest: when the new date is not in the future
+    :raises Conflict: when the article changed since ``base_revision``
+    """
+    today = today or dt.date.today()
+    if not isinstance(review_by, dt.date) or review_by <= today:
+        raise BadRequest("the next review date must be after today")
+    latest = store.latest_revisions(db).get(f"{lang}:{article_id}")
+    if latest is None or latest.retired or latest.text is None:
+        raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
+    article = content.parse_article(latest.text, path=latest.path)
+    return publish(
+        content_dir,
+        db,
+        index,
+        text=content.serialise(article.with_changes(review_by=review_by)),
+        base_revision=base_revision,
+        author=author,
+        note=f"verified: still correct; next review by {review_by.isoformat()}",
+        action="verify",
+        source_lang=source_lang,
+        expect=(article_id, lang),
+    )
+
+
+def confirm_translation(
+    db: sqlite_utils.Database,
+    index: SearchIndex,
+    *,
+    article_id: str,
+    lang: str,
+    author: str,
+    source_lang: str = "en",
+) -> translations.TranslationState:
+    """Record that a translation still says what its source says now; clear its outdated mark.
+
+    :raises ArticleNotFound: when there is no such live translation
+    """
+    key = f"{lang}:{article_id}"
+    with index.write_lock():
+        state = translations.states(db, source_lang, article_id=article_id).get(key)
+        if state is None:
+            raise ArticleNotFound(f"no translation {key} with a live {source_lang} source")
+        with store.immediate(db):
+            store.add_translation_check(
+                db,
+                article_id=article_id,
+                lang=lang,
+                source_revision=state.source_revision,
+                by=author,
+            )
+            store.audit(
+                db,
+                actor=author,
+                action="translation.confirm",
+                target=key,
+                detail=f"in step with {source_lang} r{state.source_revision}",
+            )
+        live = _live_revisions(db)
+        outdated = translations.outdated_keys(db, source_lang, article_id=article_id)
+        source = live.get(f"{source_lang}:{article_id}")
+        if source is not None:
+            article = content.parse_article(source.text, path=source.path)
+            index.update(_flag_changes(index, live, outdated, article, source_lang))
+    return translations.states(db, source_lang, article_id=article_id)[key]

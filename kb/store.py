@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utcnow() -> str:
@@ -136,7 +136,21 @@ def migrate(db: sqlite_utils.Database) -> None:
             )"""
         )
         db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            """CREATE TABLE IF NOT EXISTS translation_checks (
+                id INTEGER PRIMARY KEY,
+                article_id TEXT NOT NULL,
+                lang TEXT NOT NULL,
+                source_revision INTEGER NOT NULL,
+                checked_by TEXT NOT NULL,
+                checked_at TEXT NOT NULL
+            )"""
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS translation_checks_key ON translation_checks (article_id, lang)"
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS drafts_status ON drafts (status, article_id, lang)")
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
             [str(SCHEMA_VERSION)],
         )
 
@@ -249,6 +263,111 @@ def audit(
     )
 
 
+DRAFT = "draft"
+PROPOSED = "proposed"
+APPROVED = "approved"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+OPEN_DRAFT_STATES = (DRAFT, PROPOSED)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unpublished change kept in SQLite: a private draft or a proposal awaiting review."""
+
+    id: int
+    article_id: str
+    lang: str
+    base_revision: int
+    text: str
+    author: str
+    note: str
+    status: str
+    created_at: str
+    decided_by: str | None
+    decided_at: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.lang}:{self.article_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DRAFT_STATES
+
+
+_DRAFT_COLUMNS = (
+    "id, article_id, lang, base_revision, text, author, note, status, created_at, "
+    "decided_by, decided_at"
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+def _iso_utc(when: dt.datetime) -> str:
+    # stored times are utcnow() strings, so bounds must be UTC in the same form to compare
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def audit_entries(
+    db: sqlite_utils.Database,
+    *,
+    actor: str | None = None,
+    action_prefix: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    before_id: int | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """Return audit log lines, newest first, that match every filter given.
+
+    :param actor: who acted (case-insensitive, exact)
+    :param action_prefix: the action starts with this, e.g. ``signin`` or ``user.``
+    :param since: at or after this time (naive times are UTC)
+    :param until: strictly before this time (naive times are UTC)
+    :param before_id: only lines with a smaller id (the cursor for the next, older page)
+    :param limit: at most this many lines
+    """
+    where: list[str] = []
+    params: list[object] = []
+    if actor:
+        where.append("actor = ? COLLATE NOCASE")
+        params.append(actor)
+    if action_prefix:
+        # substr, not LIKE: a prefix may hold % or _ and needs no escaping this way
+        where.append("substr(action, 1, ?) = ?")
+        params += [len(action_prefix), action_prefix]
+    if since is not None:
+        where.append("at >= ?")
+        params.append(_iso_utc(since))
+    if until is not None:
+        where.append("at < ?")
+        params.append(_iso_utc(until))
+    if before_id is not None:
+        where.append("id < ?")
+        params.append(before_id)
+    sql = "SELECT id, at, actor, action, target, detail FROM audit"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [AuditEntry(*row) for row in db.execute(sql, params).fetchall()]
+
+
 def add_draft(
     db: sqlite_utils.Database,
     *,
@@ -258,11 +377,131 @@ def add_draft(
     text: str,
     author: str,
     note: str,
+    status: str = PROPOSED,
 ) -> int:
-    """Store a proposed change (it never touches ``content/`` or any channel); return its id."""
+    """Store an unpublished change (it never touches ``content/`` or any channel); return its id.
+
+    :param status: ``draft`` (the author is still working) or ``proposed`` (awaits a publisher)
+    """
     cursor = db.execute(
-        """INSERT INTO drafts (article_id, lang, base_revision, text, author, note, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        [article_id, lang, base_revision, text, author, note, utcnow()],
+        """INSERT INTO drafts (article_id, lang, base_revision, text, author, note, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [article_id, lang, base_revision, text, author, note, status, utcnow()],
     )
     return cursor.lastrowid
+
+
+def update_draft(
+    db: sqlite_utils.Database,
+    draft_id: int,
+    *,
+    text: str,
+    note: str,
+    base_revision: int,
+    status: str,
+    article_id: str,
+    lang: str,
+) -> None:
+    """Replace the text of an open draft (its author saved again or proposed it)."""
+    db.execute(
+        """UPDATE drafts SET text = ?, note = ?, base_revision = ?, status = ?,
+                  article_id = ?, lang = ?, created_at = ?
+           WHERE id = ?""",
+        [text, note, base_revision, status, article_id, lang, utcnow(), draft_id],
+    )
+
+
+def get_draft(db: sqlite_utils.Database, draft_id: int) -> Draft | None:
+    """Return one draft or proposal, or None."""
+    row = db.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?", [draft_id]).fetchone()
+    return Draft(*row) if row else None
+
+
+def list_drafts(
+    db: sqlite_utils.Database,
+    *,
+    status: str | tuple[str, ...] | None = None,
+    author: str | None = None,
+    key: str | None = None,
+) -> list[Draft]:
+    """Return drafts and proposals, newest first, filtered by status, author or ``lang:id``."""
+    where, params = [], []
+    if status is not None:
+        states = (status,) if isinstance(status, str) else status
+        where.append(f"status IN ({', '.join('?' for _ in states)})")
+        params += list(states)
+    if author is not None:
+        where.append("author = ?")
+        params.append(author)
+    if key is not None:
+        lang, _, article_id = key.partition(":")
+        where.append("lang = ? AND article_id = ?")
+        params += [lang, article_id]
+    sql = f"SELECT {_DRAFT_COLUMNS} FROM drafts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [Draft(*row) for row in db.execute(sql + " ORDER BY id DESC", params).fetchall()]
+
+
+def decide_draft(db: sqlite_utils.Database, draft_id: int, *, status: str, by: str) -> None:
+    """Close a draft: ``approved``, ``rejected`` or ``withdrawn``."""
+    db.execute(
+        "UPDATE drafts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+        [status, by, utcnow(), draft_id],
+    )
+
+
+def get_revision(
+    db: sqlite_utils.Database, article_id: str, lang: str, revision: int
+) -> Revision | None:
+    """Return one revision of an article, or None."""
+    row = db.execute(
+        f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE article_id = ? AND lang = ? AND revision = ?",
+        [article_id, lang, revision],
+    ).fetchone()
+    return Revision(*row) if row else None
+
+
+@dataclass(frozen=True)
+class RevisionStamp:
+    """Where a revision sits in the global order of writes (no text: cheap to load)."""
+
+    seq: int
+    article_id: str
+    lang: str
+    revision: int
+    action: str
+
+
+def revision_stamps(
+    db: sqlite_utils.Database, article_id: str | None = None
+) -> list[RevisionStamp]:
+    """Return every revision's position in write order (of one article id, if given)."""
+    sql = "SELECT seq, article_id, lang, revision, action FROM revisions"
+    params: list[str] = []
+    if article_id is not None:
+        sql += " WHERE article_id = ?"
+        params.append(article_id)
+    return [RevisionStamp(*row) for row in db.execute(sql + " ORDER BY seq", params).fetchall()]
+
+
+def add_translation_check(
+    db: sqlite_utils.Database, *, article_id: str, lang: str, source_revision: int, by: str
+) -> None:
+    """Record that a translation was checked against revision ``source_revision`` of its source."""
+    db.execute(
+        """INSERT INTO translation_checks (article_id, lang, source_revision, checked_by, checked_at)
+           VALUES (?, ?, ?, ?, ?)""",
+        [article_id, lang, source_revision, by, utcnow()],
+    )
+
+
+def translation_checks(db: sqlite_utils.Database, article_id: str | None = None) -> dict[str, int]:
+    """Return, per translation ``lang:id``, the newest source revision it was confirmed against."""
+    sql = "SELECT article_id, lang, MAX(source_revision) FROM translation_checks"
+    params: list[str] = []
+    if article_id is not None:
+        sql += " WHERE article_id = ?"
+        params.append(article_id)
+    rows = db.execute(sql + " GROUP BY article_id, lang", params).fetchall()
+    return {f"{lang}:{aid}": rev for aid, lang, rev in rows}

@@ -90,6 +90,28 @@ def content_dir(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def kb(make_app, content_dir):
+    """The knowledge base of an app with one article, ``en:refund-time`` (revision 1).
+
+    ``kb.db`` is an open connection and ``kb.app`` the Flask app.
+    """
+    write_article(
+        content_dir, "refund-time", "How long does a refund take?", "Five days.", category="refunds"
+    )
+    app = make_app()
+    knowledge = app.extensions["kb"]
+    knowledge.db = knowledge.connect()
+    knowledge.app = app
+    yield knowledge
+    knowledge.db.conn.close()
+
+
+REFUND_TEXT = article_text(
+    "refund-time", "How long does a refund take?", "Five days.", category="refunds"
+)
+
+
 @pytest.fixture(scope="session")
 def sample_app(tmp_path_factory):
     """One app over a copy of the shipped sample content, shared by read-only tests."""

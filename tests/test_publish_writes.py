@@ -1,7 +1,8 @@
-"""Publishing: atomic writes, conflicts, exactly one winner, crash repair, proposals."""
+"""Publishing: atomic writes, conflicts, exactly one winner, crash repair, rollback, verify."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from pathlib import Path
@@ -10,22 +11,10 @@ import pytest
 
 from kb import publish, store
 from kb.content import ArticleInvalid
-from tests.conftest import article_text, write_article
+from kb.errors import ArticleNotFound, BadRequest
+from tests.conftest import article_text
 
 TEXT = article_text("refund-time", "How long does a refund take?", "Five days.", category="refunds")
-
-
-@pytest.fixture
-def kb(make_app, content_dir):
-    write_article(
-        content_dir, "refund-time", "How long does a refund take?", "Five days.", category="refunds"
-    )
-    app = make_app()
-    knowledge = app.extensions["kb"]
-    knowledge.db = knowledge.connect()
-    knowledge.app = app
-    yield knowledge
-    knowledge.db.conn.close()
 
 
 def do_publish(kb, text, base, note="new policy"):
@@ -148,26 +137,6 @@ def test_retire_removes_everywhere(kb):
         )
 
 
-def test_proposal_is_stored_not_published(kb):
-    draft = publish.propose(
-        kb.db,
-        text=TEXT.replace("Five days.", "SECRET DRAFT."),
-        base_revision=1,
-        author="ed",
-        note="idea",
-    )
-    assert draft >= 1
-    assert "SECRET" not in (kb.content_dir / "en/refunds/refund-time.md").read_text()
-    client = kb.app.test_client()
-    for url in (
-        "/en/articles/refund-time",
-        "/en/search?q=secret+draft",
-        "/api/v1/answer?q=secret+draft&lang=en",
-        "/api/v1/articles/refund-time?lang=en",
-    ):
-        assert "SECRET" not in client.get(url).get_data(as_text=True), url
-
-
 def _racer(content_dir: str, data_dir: str, body: str, results) -> None:
     from kb import create_app
 
@@ -219,3 +188,85 @@ def test_atomic_write_fsyncs_and_replaces(tmp_path, monkeypatch):
     assert (tmp_path / "a" / "x.md").read_text() == "hello\n"
     assert len(synced) == 2  # the file, then the folder
     assert [p.name for p in Path(tmp_path / "a").iterdir()] == ["x.md"]
+
+
+def test_rollback_publishes_an_old_revision_as_a_new_one(kb):
+    do_publish(kb, TEXT.replace("Five days.", "Three days."), base=1)
+    done = publish.rollback(
+        kb.content_dir,
+        kb.db,
+        kb.index,
+        article_id="refund-time",
+        lang="en",
+        to_revision=1,
+        base_revision=2,
+        author="pat",
+        note="three days was wrong",
+    )
+    assert (done.revision.revision, done.revision.action) == (3, "rollback")
+    assert done.revision.note == "rollback to r1: three days was wrong"
+    assert (
+        done.revision.content_hash == store.get_revision(kb.db, "refund-time", "en", 1).content_hash
+    )
+    assert kb.engine.article("refund-time", "en").summary_text == "Five days."
+    assert [r.revision for r in store.history(kb.db, "refund-time", "en")] == [3, 2, 1]
+
+
+def test_rollback_refuses_stale_base_and_missing_revisions(kb):
+    do_publish(kb, TEXT.replace("Five days.", "Three days."), base=1)
+    args = dict(article_id="refund-time", lang="en", author="pat", note="undo")
+    with pytest.raises(publish.Conflict):
+        publish.rollback(kb.content_dir, kb.db, kb.index, to_revision=1, base_revision=1, **args)
+    with pytest.raises(ArticleNotFound):
+        publish.rollback(kb.content_dir, kb.db, kb.index, to_revision=9, base_revision=2, **args)
+    assert kb.engine.article("refund-time", "en").revision == 2
+
+
+def test_rollback_restores_a_retired_article(kb):
+    publish.retire(
+        kb.content_dir, kb.db, kb.index, article_id="refund-time", lang="en", author="p", note="x"
+    )
+    publish.rollback(
+        kb.content_dir,
+        kb.db,
+        kb.index,
+        article_id="refund-time",
+        lang="en",
+        to_revision=1,
+        base_revision=2,
+        author="pat",
+        note="retired by mistake",
+    )
+    assert (kb.content_dir / "en/refunds/refund-time.md").exists()
+    assert kb.engine.article("refund-time", "en").revision == 3
+
+
+def test_verify_sets_the_next_review_date_and_records_it(kb):
+    today = dt.date(2026, 1, 10)
+    done = publish.verify(
+        kb.content_dir,
+        kb.db,
+        kb.index,
+        article_id="refund-time",
+        lang="en",
+        review_by=dt.date(2026, 7, 1),
+        base_revision=1,
+        author="pat",
+        today=today,
+    )
+    assert done.revision.action == "verify"
+    assert done.revision.note == "verified: still correct; next review by 2026-07-01"
+    assert "review_by: 2026-07-01" in (kb.content_dir / "en/refunds/refund-time.md").read_text()
+    assert kb.engine.article("refund-time", "en").review_by == "2026-07-01"
+    with pytest.raises(BadRequest):
+        publish.verify(
+            kb.content_dir,
+            kb.db,
+            kb.index,
+            article_id="refund-time",
+            lang="en",
+            review_by=today,
+            base_revision=2,
+            author="pat",
+            today=today,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import write_article
+from tests.conftest import add_user, login, write_article
 
 CANCEL = "can I cancel my order before it ships?"
 RECEIPT_KEYS = {
@@ -245,3 +245,52 @@ def test_public_base_url_makes_links_absolute(make_app, content_dir):
     client = make_app(PUBLIC_BASE_URL="https://help.example.com/").test_client()
     body = client.get("/api/v1/answer?q=how+long+do+refunds+take&lang=en").get_json()
     assert body["answer"]["url"] == "https://help.example.com/en/articles/refunds"
+
+
+def test_expired_articles_are_withheld_from_customers_when_configured(make_app, content_dir):
+    write_article(
+        content_dir,
+        "holiday-cutoff",
+        "Holiday shipping cut-off",
+        "Order by 20 December.",
+        extra="review_by: 2020-01-01",
+    )
+    write_article(content_dir, "gift-wrap", "Gift wrapping", "We wrap gifts for 3 euros.")
+    app = make_app(WITHHOLD_EXPIRED=True)
+    client = app.test_client()
+    body = client.get("/api/v1/answer?q=holiday shipping cut-off&lang=en").get_json()
+    assert (body["status"], body["handoff"], body["reason"]) == (
+        "no_answer",
+        True,
+        "review_overdue",
+    )
+    assert body["answer"] is None
+    assert all(a["id"] != "holiday-cutoff" for a in body["alternatives"])
+    chat = client.post("/api/v1/chat", json={"message": "holiday shipping cut-off"}).get_json()
+    assert "20 December" not in chat["reply"]
+    page = client.get("/en/search?q=holiday+shipping+cut-off").get_data(as_text=True)
+    assert "20 December" not in page
+    fresh = client.get("/api/v1/answer?q=gift wrapping&lang=en").get_json()
+    assert (fresh["status"], fresh["reason"]) == ("answered", None)
+    # agents still get it, with a warning that customers do not
+    add_user(app, "agent1", "agent")
+    login(client, "agent1")
+    html = client.get("/agent/search?q=holiday shipping cut-off&lang=en").get_data(as_text=True)
+    assert "Order by 20 December." in html
+    assert 'class="warning withheld"' in html
+
+
+def test_expired_articles_are_served_when_not_configured(make_app, content_dir):
+    write_article(
+        content_dir,
+        "holiday-cutoff",
+        "Holiday shipping cut-off",
+        "Order by 20 December.",
+        extra="review_by: 2020-01-01",
+    )
+    body = make_app().test_client().get("/api/v1/answer?q=holiday shipping cut-off").get_json()
+    assert (body["status"], body["answer"]["id"], body["reason"]) == (
+        "answered",
+        "holiday-cutoff",
+        None,
+    )

@@ -33,6 +33,7 @@ class KnowledgeBase:
             time_limit=float(config["SEARCH_TIME_LIMIT"]),
             max_query=int(config["MAX_QUERY_LENGTH"]),
             cache_size=int(config["ANSWER_CACHE_SIZE"]),
+            withhold_expired=bool(config["WITHHOLD_EXPIRED"]),
         )
         self.categories: dict[str, dict[str, str]] = {}
 

@@ -30,7 +30,8 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate]]:
     if not question:
         return question, None, []
     engine = current_kb().engine
-    public = engine.answer(question, g.lang, audience=PUBLIC, limit=RESULTS)
+    # agents see articles customers are not served (review overdue), with a warning
+    public = engine.answer(question, g.lang, audience=PUBLIC, limit=RESULTS, withhold_expired=False)
     internal = [
         c
         for c in engine.answer(question, g.lang, audience=INTERNAL, limit=RESULTS).candidates
@@ -45,7 +46,7 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate]]:
 def sidebar():
     question, answer, results = _lookup()
     return render_template(
-        "agent/sidebar.html", lang=g.lang, q=question, answer=answer, results=results
+        "agent/sidebar.html", lang=g.lang, q=question, answer=answer, results=results, **_shared()
     )
 
 
@@ -53,5 +54,10 @@ def sidebar():
 def search():
     question, answer, results = _lookup()
     return render_template(
-        "agent/_results.html", lang=g.lang, q=question, answer=answer, results=results
+        "agent/_results.html", lang=g.lang, q=question, answer=answer, results=results, **_shared()
     )
+
+
+def _shared() -> dict:
+    kb = current_kb()
+    return {"withheld": kb.engine.withheld, "source_lang": kb.source_lang}

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from kb import auth, i18n, publish
+from kb import auth, drafts, i18n, publish
 from kb.answers import Answer, Candidate
 from kb.errors import BadRequest
 from kb.index import Entry
@@ -55,6 +55,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "status": answer.status,
         "handoff": answer.handoff,
+        "reason": answer.reason or None,
         "confidence": answer.confidence,
         "question": answer.question,
         "lang": answer.lang,
@@ -243,7 +244,7 @@ def put_article(article_id: str):
             "content_hash": rev.content_hash,
         }
         return jsonify(body), status
-    draft = publish.propose(
+    draft = drafts.propose(
         get_db(),
         text=text,
         base_revision=base,

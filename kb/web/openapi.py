@@ -59,6 +59,12 @@ _ANSWER = {
     "properties": {
         "status": {"type": "string", "enum": ["answered", "ambiguous", "no_answer"]},
         "handoff": {"type": "boolean"},
+        "reason": {
+            "type": "string",
+            "nullable": True,
+            "enum": ["review_overdue", None],
+            "description": "Why a matching article was withheld (its review date passed; KB_WITHHOLD_EXPIRED).",
+        },
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "question": {"type": "string"},
         "lang": _LANG,
