@@ -7,8 +7,10 @@ Roles are ordered; each includes the ones before it:
 - Throttling: failed sign-ins are rows in SQLite, so the limit holds across
   every gunicorn worker (an in-memory counter would be per process).
 - Sessions: the session cookie names the user *and* a session version;
-  sign-out, password change and disable bump the version, so every copy of an
-  older cookie stops working (401) in every worker.
+  sign-out, password change, role change and disable bump the version, so
+  every copy of an older cookie stops working (401) in every worker.
+- Lock-out guard: nobody can demote or disable themselves, nor the last
+  enabled admin.
 - API tokens: shown once, stored as SHA-256 (they are long random secrets,
   so a fast hash is enough), sent as ``Authorization: Bearer <token>``.
 """
@@ -36,6 +38,7 @@ FAIL_WINDOW = 15 * 60
 MAX_FAILS_PER_ACCOUNT = 5
 MAX_FAILS_PER_ADDRESS = 20
 TOKEN_PREFIX = "kbt_"
+LABEL_MAX = 100
 
 _hasher = PasswordHasher()
 # verifying against this keeps the time of "no such user" equal to "wrong password"
@@ -70,6 +73,27 @@ class UserError(KBError):
     code = "bad_user"
 
 
+class UserNotFound(UserError):
+    """No such user."""
+
+    status = 404
+    code = "user_not_found"
+
+
+class LockoutError(UserError):
+    """That change would lock administrators out."""
+
+    status = 409
+    code = "would_lock_out"
+
+
+class TokenNotFound(KBError):
+    """No such API token."""
+
+    status = 404
+    code = "token_not_found"
+
+
 @dataclass(frozen=True)
 class User:
     """A signed-up person (or pipeline) with one role."""
@@ -79,6 +103,7 @@ class User:
     role: str
     disabled: bool
     session_version: int
+    created_at: str = ""
 
     def can(self, role: str) -> bool:
         """Return True when this user's role includes ``role``."""
@@ -101,11 +126,37 @@ class User:
         return f"{self.id}:{self.session_version}"
 
 
-_USER_COLUMNS = "id, name, role, disabled, session_version"
+_USER_FIELDS = ("id", "name", "role", "disabled", "session_version", "created_at")
+_USER_COLUMNS = ", ".join(_USER_FIELDS)
+_N = len(_USER_FIELDS)  # queries append columns after the user's; they start at row[_N]
 
 
 def _row_to_user(row) -> User:
-    return User(id=row[0], name=row[1], role=row[2], disabled=bool(row[3]), session_version=row[4])
+    return User(
+        id=row[0],
+        name=row[1],
+        role=row[2],
+        disabled=bool(row[3]),
+        session_version=row[4],
+        created_at=row[5],
+    )
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token as admins see it: never the secret, nor its hash."""
+
+    id: int
+    user_id: int
+    user_name: str
+    label: str
+    created_at: str
+    last_used_at: str | None
+    revoked: bool
+
+    @property
+    def active(self) -> bool:
+        return not self.revoked
 
 
 def validate_password(password: str) -> None:
@@ -208,7 +259,7 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, *, address
     ).fetchone()
     ok = False
     try:
-        ok = _hasher.verify(row[5] if row else _DUMMY_HASH, password or "") and row is not None
+        ok = _hasher.verify(row[_N] if row else _DUMMY_HASH, password or "") and row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or bool(row[3]):
@@ -220,12 +271,12 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, *, address
             db.execute("DELETE FROM login_failures WHERE at < ?", [now - 24 * 3600])
             store.audit(db, actor=account or "?", action="signin.failed", target=account)
         raise AuthError("wrong name or password")
-    if _hasher.check_needs_rehash(row[5]):
+    if _hasher.check_needs_rehash(row[_N]):
         db.execute(
             "UPDATE users SET password_hash = ? WHERE id = ?", [_hasher.hash(password), row[0]]
         )
     db.execute("DELETE FROM login_failures WHERE account = ?", [account])
-    user = _row_to_user(row[:5])
+    user = _row_to_user(row[:_N])
     store.audit(db, actor=user.name, action="signin", target=user.name)
     return user
 
@@ -240,21 +291,80 @@ def set_password(db: sqlite_utils.Database, user: User, password: str, *, actor:
     store.audit(db, actor=actor, action="user.password", target=user.name)
 
 
-def set_disabled(db: sqlite_utils.Database, name: str, disabled: bool, *, actor: str) -> User:
-    """Disable (or enable) a user; disabling ends its sessions and refuses its tokens.
+def require_user(db: sqlite_utils.Database, name: str) -> User:
+    """Return the user called ``name``.
 
-    :raises UserError: when there is no such user
+    :raises UserNotFound: when there is no such user
     """
     user = find_user(db, name)
     if user is None:
-        raise UserError(f"no user called {name!r}")
-    db.execute(
-        "UPDATE users SET disabled = ?, session_version = session_version + 1 WHERE id = ?",
-        [int(disabled), user.id],
-    )
-    store.audit(
-        db, actor=actor, action="user.disable" if disabled else "user.enable", target=user.name
-    )
+        raise UserNotFound(f"no user called {name!r}")
+    return user
+
+
+def _check_lockout(
+    db: sqlite_utils.Database, user: User, *, actor: str, role: str, disabled: bool
+) -> None:
+    """Refuse a change of ``user`` to ``role``/``disabled`` that could lock admins out.
+
+    Call inside ``store.immediate`` so two admins demoting each other cannot both win.
+    """
+    if actor.casefold() == user.name.casefold() and (role != user.role or disabled):
+        raise LockoutError("you cannot change your own role or disable yourself; ask another admin")
+    stays_admin = role == "admin" and not disabled
+    if user.role != "admin" or user.disabled or stays_admin:
+        return
+    others = db.execute(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id != ?", [user.id]
+    ).fetchone()[0]
+    if not others:
+        raise LockoutError(f"{user.name} is the last enabled admin; make another admin first")
+
+
+def set_disabled(db: sqlite_utils.Database, name: str, disabled: bool, *, actor: str) -> User:
+    """Disable (or enable) a user; either ends its sessions, disabling refuses its tokens.
+
+    :param actor: who does it (audited); nobody can disable themselves
+    :raises UserNotFound: when there is no such user
+    :raises LockoutError: when it would disable the actor or the last enabled admin
+    """
+    with store.immediate(db):
+        user = require_user(db, name)
+        _check_lockout(db, user, actor=actor, role=user.role, disabled=disabled)
+        db.execute(
+            "UPDATE users SET disabled = ?, session_version = session_version + 1 WHERE id = ?",
+            [int(disabled), user.id],
+        )
+        store.audit(
+            db, actor=actor, action="user.disable" if disabled else "user.enable", target=user.name
+        )
+    return get_user(db, user.id)
+
+
+def set_role(db: sqlite_utils.Database, name: str, role: str, *, actor: str) -> User:
+    """Give a user another role and end its sessions (tokens follow the new role at once).
+
+    Setting the role a user already has changes nothing and is not audited.
+
+    :param actor: who does it (audited); nobody can change their own role
+    :raises UserError: for an unknown role
+    :raises UserNotFound: when there is no such user
+    :raises LockoutError: when it would demote the actor or the last enabled admin
+    """
+    if role not in ROLES:
+        raise UserError(f"the role must be one of {', '.join(ROLES)}")
+    with store.immediate(db):
+        user = require_user(db, name)
+        if user.role == role:
+            return user
+        _check_lockout(db, user, actor=actor, role=role, disabled=user.disabled)
+        db.execute(
+            "UPDATE users SET role = ?, session_version = session_version + 1 WHERE id = ?",
+            [role, user.id],
+        )
+        store.audit(
+            db, actor=actor, action="user.role", target=user.name, detail=f"{user.role} -> {role}"
+        )
     return get_user(db, user.id)
 
 
@@ -263,14 +373,64 @@ def _token_hash(token: str) -> str:
 
 
 def create_token(db: sqlite_utils.Database, user: User, *, label: str = "", actor: str) -> str:
-    """Create an API token for ``user``; return it (the only time it is visible)."""
+    """Create an API token for ``user``; return it (the only time it is visible).
+
+    :param label: what the token is for (kept to 100 characters)
+    :raises UserError: when the user is disabled
+    """
+    if user.disabled:
+        raise UserError(f"{user.name} is disabled; enable the user before creating a token")
+    label = label.strip()[:LABEL_MAX]
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.execute(
         "INSERT INTO tokens (user_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)",
-        [user.id, _token_hash(token), label[:100], store.utcnow()],
+        [user.id, _token_hash(token), label, store.utcnow()],
     )
-    store.audit(db, actor=actor, action="token.create", target=user.name, detail=label[:100])
+    store.audit(db, actor=actor, action="token.create", target=user.name, detail=label)
     return token
+
+
+_TOKEN_QUERY = """SELECT t.id, t.user_id, u.name, t.label, t.created_at, t.last_used_at, t.revoked
+    FROM tokens t JOIN users u ON u.id = t.user_id"""
+
+
+def _row_to_token(row) -> Token:
+    return Token(*row[:6], revoked=bool(row[6]))
+
+
+def list_tokens(db: sqlite_utils.Database, user: User | None = None) -> list[Token]:
+    """Return the API tokens of ``user`` (or of everybody), newest first, revoked ones included.
+
+    :param user: whose tokens; None for all
+    """
+    where, params = ("WHERE t.user_id = ?", [user.id]) if user is not None else ("", [])
+    rows = db.execute(f"{_TOKEN_QUERY} {where} ORDER BY t.id DESC", params).fetchall()
+    return [_row_to_token(r) for r in rows]
+
+
+def revoke_token(db: sqlite_utils.Database, token_id: int, *, actor: str) -> None:
+    """Revoke an API token for good; revoking it again changes nothing.
+
+    :param actor: who does it (audited)
+    :raises TokenNotFound: when there is no such token
+    """
+    if not 0 < token_id < 2**63:  # beyond SQLite's integers, so surely unknown
+        raise TokenNotFound(f"no API token with id {token_id}")
+    with store.immediate(db):
+        row = db.execute(f"{_TOKEN_QUERY} WHERE t.id = ?", [token_id]).fetchone()
+        if row is None:
+            raise TokenNotFound(f"no API token with id {token_id}")
+        token = _row_to_token(row)
+        if token.revoked:
+            return
+        db.execute("UPDATE tokens SET revoked = 1 WHERE id = ?", [token_id])
+        store.audit(
+            db,
+            actor=actor,
+            action="token.revoke",
+            target=token.user_name,
+            detail=f"#{token.id} {token.label}".strip(),
+        )
 
 
 def user_for_token(db: sqlite_utils.Database, token: str) -> User | None:
@@ -284,7 +444,7 @@ def user_for_token(db: sqlite_utils.Database, token: str) -> User | None:
             WHERE t.token_hash = ? AND t.revoked = 0""",
         [digest],
     ).fetchone()
-    if row is None or not hmac.compare_digest(row[6], digest) or row[3]:
+    if row is None or not hmac.compare_digest(row[_N + 1], digest) or row[3]:
         return None
-    db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", [store.utcnow(), row[5]])
-    return _row_to_user(row[:5])
+    db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", [store.utcnow(), row[_N]])
+    return _row_to_user(row[:_N])

@@ -148,6 +148,22 @@ def _load_front_matter(
     return data, lines
 
 
+def parse_extra_front_matter(text: str, *, where: str = "other front matter") -> dict[str, Any]:
+    """Parse extra front matter keys written as YAML (the editor's "other keys" box).
+
+    :raises ArticleInvalid: when it is not a YAML mapping or repeats a key the form has
+    """
+    if not text.strip():
+        return {}
+    data, lines = _load_front_matter(text, where, 1)
+    known = [k for k in data if k in KNOWN_KEYS]
+    if known:
+        raise ArticleInvalid(
+            [Problem(where, lines.get(known[0], 1), f"{known[0]!r} has its own field in the form")]
+        )
+    return data
+
+
 def split_front_matter(text: str, path: str = "<text>") -> tuple[str, str, int]:
     """Split a file into ``(front matter, body, body's first line number)``.
 
@@ -366,11 +382,20 @@ def serialise(article: Article) -> str:
     if article.review_by:
         data["review_by"] = article.review_by
     data.update(article.extra)
-    front = yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
+    return compose(data, article.body)
+
+
+def compose(front: dict[str, Any], body: str) -> str:
+    """Return an article file from front matter values and a Markdown body (not validated).
+
+    The web editor builds files with this from its form fields; ``parse_article``
+    then checks them exactly as it checks files on disk.
+    """
+    text = yaml.safe_dump(
+        front, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
     )
-    body = article.body.strip("\n")  # keep leading indents and trailing hard breaks
-    return f"---\n{front}---\n{body}\n"
+    body = body.replace("\r\n", "\n").strip("\n")  # keep leading indents and trailing hard breaks
+    return f"---\n{text}---\n{body}\n"
 
 
 def article_path(article: Article) -> str:
@@ -482,6 +507,8 @@ def check_articles(
     categories: dict[str, dict[str, str]] | None = None,
     today: dt.date | None = None,
     source_lang: str = "en",
+    ids: set[str] | None = None,
+    source_ids: set[str] | None = None,
 ) -> list[Problem]:
     """Check articles against each other: links, categories, review dates, translations.
 
@@ -489,10 +516,14 @@ def check_articles(
     :param categories: known categories; ``None`` skips that check
     :param today: the date review dates are compared with
     :param source_lang: the language translations are made from
+    :param ids: every article id links may point to (default: those of ``articles``)
+    :param source_ids: ids that exist in ``source_lang`` (default: from ``articles``)
     """
     today = today or dt.date.today()
-    ids = {a.id for a in articles}
-    source_ids = {a.id for a in articles if a.lang == source_lang}
+    if ids is None:
+        ids = {a.id for a in articles}
+    if source_ids is None:
+        source_ids = {a.id for a in articles if a.lang == source_lang}
     problems = []
     for article in articles:
         where = article.path or article.key

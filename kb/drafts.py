@@ -189,7 +189,9 @@ def reject(db: sqlite_utils.Database, *, draft_id: int, publisher: str, reason: 
         raise BadRequest("say why the proposal is rejected, so its author can fix it")
     with store.immediate(db):
         draft = get_open(db, draft_id)
-        store.decide_draft(db, draft_id, status=store.REJECTED, by=publisher)
+        store.decide_draft(
+            db, draft_id, status=store.REJECTED, by=publisher, note=reason[: publish.MAX_NOTE]
+        )
         store.audit(
             db,
             actor=publisher,

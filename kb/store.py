@@ -122,9 +122,13 @@ def migrate(db: sqlite_utils.Database) -> None:
                 status TEXT NOT NULL DEFAULT 'proposed',
                 created_at TEXT NOT NULL,
                 decided_by TEXT,
-                decided_at TEXT
+                decided_at TEXT,
+                decision_note TEXT NOT NULL DEFAULT ''
             )"""
         )
+        columns = {row[1] for row in db.execute("PRAGMA table_info(drafts)").fetchall()}
+        if "decision_note" not in columns:  # databases made before schema 3
+            db.execute("ALTER TABLE drafts ADD COLUMN decision_note TEXT NOT NULL DEFAULT ''")
         db.execute(
             """CREATE TABLE IF NOT EXISTS audit (
                 id INTEGER PRIMARY KEY,
@@ -286,6 +290,7 @@ class Draft:
     created_at: str
     decided_by: str | None
     decided_at: str | None
+    decision_note: str = ""
 
     @property
     def key(self) -> str:
@@ -298,7 +303,7 @@ class Draft:
 
 _DRAFT_COLUMNS = (
     "id, article_id, lang, base_revision, text, author, note, status, created_at, "
-    "decided_by, decided_at"
+    "decided_by, decided_at, decision_note"
 )
 
 
@@ -443,11 +448,14 @@ def list_drafts(
     return [Draft(*row) for row in db.execute(sql + " ORDER BY id DESC", params).fetchall()]
 
 
-def decide_draft(db: sqlite_utils.Database, draft_id: int, *, status: str, by: str) -> None:
-    """Close a draft: ``approved``, ``rejected`` or ``withdrawn``."""
+def decide_draft(
+    db: sqlite_utils.Database, draft_id: int, *, status: str, by: str, note: str = ""
+) -> None:
+    """Close a draft: ``approved``, ``rejected`` (``note`` says why) or ``withdrawn``."""
     db.execute(
-        "UPDATE drafts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
-        [status, by, utcnow(), draft_id],
+        """UPDATE drafts SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?
+           WHERE id = ?""",
+        [status, by, utcnow(), note, draft_id],
     )
 
 

@@ -1,4 +1,4 @@
-"""Tests for kb.store: connection settings, migrations and article revisions."""
+"""Tests for kb.store: connection settings, migrations, article revisions and the audit log."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from kb import store
 from kb.store import (
     BUSY_TIMEOUT_MS,
     SCHEMA_VERSION,
+    AuditEntry,
     Revision,
+    audit,
+    audit_entries,
     connect,
     history,
     immediate,
@@ -240,3 +244,123 @@ def test_record_revision_inside_immediate_on_two_connections(db, db_path):
         assert [r.revision for r in history(db, "a", "en")] == [2, 1]
     finally:
         other.conn.close()
+
+
+# --- audit log -------------------------------------------------------------------------
+
+
+def add_audit(db, at: str, actor: str, action: str, target: str = "", detail: str = "") -> None:
+    db.execute(
+        "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        [at, actor, action, target, detail],
+    )
+
+
+@pytest.fixture
+def audit_db(db):
+    add_audit(db, "2024-01-31T23:59:59+00:00", "ann", "signin", "ann")
+    add_audit(db, "2024-02-01T00:00:00+00:00", "ann", "signin.failed", "ann")
+    add_audit(db, "2024-02-15T12:00:00+00:00", "Bob", "article.publish", "en:refunds", "r2")
+    add_audit(db, "2024-02-29T23:59:59+00:00", "bob", "user.role", "ann", "agent -> editor")
+    add_audit(db, "2024-03-01T00:00:00+00:00", "cli", "sign%in", "x")
+    return db
+
+
+def ids(entries: list[AuditEntry]) -> list[int]:
+    return [e.id for e in entries]
+
+
+def test_audit_entries_newest_first_as_dataclasses(audit_db):
+    entries = audit_entries(audit_db)
+    assert ids(entries) == [5, 4, 3, 2, 1]
+    assert entries[2] == AuditEntry(
+        id=3,
+        at="2024-02-15T12:00:00+00:00",
+        actor="Bob",
+        action="article.publish",
+        target="en:refunds",
+        detail="r2",
+    )
+
+
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"actor": "bob"}, [4, 3]),  # case-insensitive
+        ({"actor": "bo"}, []),  # exact, not a prefix
+        ({"action_prefix": "signin"}, [2, 1]),
+        ({"action_prefix": "sign%"}, [5]),  # no LIKE wildcards
+        ({"action_prefix": "sign_n"}, []),
+        ({"action_prefix": "article."}, [3]),
+        ({"since": dt.datetime(2024, 2, 1, tzinfo=UTC)}, [5, 4, 3, 2]),
+        ({"until": dt.datetime(2024, 2, 1, tzinfo=UTC)}, [1]),  # until is exclusive
+        (
+            {"since": dt.datetime(2024, 2, 1), "until": dt.datetime(2024, 3, 1)},  # naive = UTC
+            [4, 3, 2],
+        ),
+        # another zone is converted: 01:00 in UTC+1 is midnight UTC
+        ({"since": dt.datetime(2024, 3, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))}, [5]),
+        ({"before_id": 4}, [3, 2, 1]),
+        ({"limit": 2}, [5, 4]),
+        ({"before_id": 4, "limit": 2}, [3, 2]),
+        ({"actor": "ann", "action_prefix": "signin.", "until": dt.datetime(2024, 3, 1)}, [2]),
+        ({"actor": "", "action_prefix": ""}, [5, 4, 3, 2, 1]),  # empty means no filter
+    ],
+)
+def test_audit_entries_filters(audit_db, filters, expected):
+    assert ids(audit_entries(audit_db, **filters)) == expected
+
+
+def test_audit_writes_entries_audit_entries_reads(db):
+    audit(db, actor="ann", action="token.create", target="bot", detail="x" * 3000)
+    (entry,) = audit_entries(db)
+    assert (entry.actor, entry.action, entry.target, len(entry.detail)) == (
+        "ann",
+        "token.create",
+        "bot",
+        2000,
+    )
+    assert audit_entries(db, since=dt.datetime.fromisoformat(entry.at)) == [entry]
+    assert audit_entries(db, until=dt.datetime.fromisoformat(entry.at)) == []
+
+
+def test_migrate_adds_decision_note_to_a_schema_2_database(db_path):
+    old = connect(db_path)
+    old.execute(
+        """CREATE TABLE drafts (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL,
+           lang TEXT NOT NULL, base_revision INTEGER NOT NULL, text TEXT NOT NULL,
+           author TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+           status TEXT NOT NULL DEFAULT 'proposed', created_at TEXT NOT NULL,
+           decided_by TEXT, decided_at TEXT)"""
+    )
+    old.execute(
+        "INSERT INTO drafts (article_id, lang, base_revision, text, author, created_at)"
+        " VALUES ('a', 'en', 1, 'x', 'ed', '2026-01-01')"
+    )
+    migrate(old)
+    store.decide_draft(old, 1, status="rejected", by="pat", note="no")
+    draft = store.get_draft(old, 1)
+    assert (draft.status, draft.decision_note, draft.text) == ("rejected", "no", "x")
+
+
+def test_drafts_listed_by_status_author_and_key(db):
+    first = store.add_draft(
+        db, article_id="a", lang="en", base_revision=1, text="x", author="ed", note="n"
+    )
+    store.add_draft(
+        db,
+        article_id="b",
+        lang="ru",
+        base_revision=0,
+        text="y",
+        author="jo",
+        note="n",
+        status="draft",
+    )
+    assert [d.id for d in store.list_drafts(db, status="proposed")] == [first]
+    assert [d.article_id for d in store.list_drafts(db, author="jo")] == ["b"]
+    assert [d.article_id for d in store.list_drafts(db, key="ru:b")] == ["b"]
+    assert len(store.list_drafts(db, status=("draft", "proposed"))) == 2

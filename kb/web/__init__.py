@@ -119,7 +119,7 @@ def _overdue(review_by: str | None) -> bool:
 
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
-    from kb.web import account, agent, api, errors, faq, security
+    from kb.web import account, admin, agent, api, editor, errors, faq, security
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
@@ -141,3 +141,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(faq.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(editor.bp)
+    app.register_blueprint(admin.bp)
