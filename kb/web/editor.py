@@ -154,12 +154,23 @@ def _values_from_text(text: str) -> dict[str, str]:
         return {"body": body, "audience": "public"}
 
 
+def _where(problem: Problem, text: str) -> Problem:
+    """Point a problem at the form: "answer" line N or "front matter", not a line of the file."""
+    try:
+        _, _, body_line = content.split_front_matter(text)
+    except ArticleInvalid:
+        return problem
+    if problem.line >= body_line:
+        return Problem("answer", problem.line - body_line + 1, problem.message, problem.level)
+    return Problem("front matter", 0, problem.message, problem.level)
+
+
 def validate(text: str) -> tuple[Article | None, list[Problem]]:
     """Check a file as ``kb check`` would: parse problems, then links, category, review date."""
     try:
         article = content.parse_article(text)
     except ArticleInvalid as exc:
-        return None, exc.problems
+        return None, [_where(p, text) for p in exc.problems]
     kb = current_kb()
     keys = kb_live_keys()
     ids = {key.split(":", 1)[1] for key in keys} | {article.id}
@@ -173,6 +184,7 @@ def validate(text: str) -> tuple[Article | None, list[Problem]]:
         ids=ids,
         source_ids=source_ids,
     )
+    problems = [_where(p, text) for p in problems]
     return article, problems
 
 
@@ -324,8 +336,14 @@ def edit(lang: str, article_id: str):
         )[0]
     latest = _latest(article_id, lang)
     values = _values_from_text(latest.text) if latest.text else form_values(None)
+    article, problems = validate(latest.text) if latest.text else (None, [])
     return _edit_page(
-        values=values, article_id=article_id, lang=lang, base_revision=latest.revision
+        values=values,
+        article_id=article_id,
+        lang=lang,
+        base_revision=latest.revision,
+        problems=problems,
+        preview=preview_html(article) if article else None,
     )[0]
 
 
