@@ -364,3 +364,31 @@ def test_drafts_listed_by_status_author_and_key(db):
     assert [d.article_id for d in store.list_drafts(db, author="jo")] == ["b"]
     assert [d.article_id for d in store.list_drafts(db, key="ru:b")] == ["b"]
     assert len(store.list_drafts(db, status=("draft", "proposed"))) == 2
+
+
+def _open_and_migrate(path: str, start, results) -> None:
+    start.wait()
+    try:
+        db = connect(Path(path))
+        migrate(db)
+        results.put(db.execute("PRAGMA journal_mode").fetchone()[0])
+    except Exception as exc:  # reported to the test, not lost in the child
+        results.put(repr(exc))
+
+
+def test_processes_opening_a_new_database_at_once_all_get_wal(tmp_path):
+    """Workers starting together race to switch a new file to WAL (was: "database is locked")."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(15):  # the race is narrow: one round in about thirty hit it before
+        start, results = ctx.Barrier(8), ctx.Queue()
+        path = str(tmp_path / f"new-{attempt}.sqlite")
+        procs = [
+            ctx.Process(target=_open_and_migrate, args=(path, start, results)) for _ in range(8)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert sorted(results.get(timeout=5) for _ in procs) == ["wal"] * 8
