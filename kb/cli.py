@@ -74,20 +74,102 @@ def _content_dir() -> Path:
     help="Content folder (default: KB_CONTENT_DIR or ./content).",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check_command(content_dir: Path | None, strict: bool) -> None:
-    """Validate every article file; exit 1 if there are errors."""
+@click.option(
+    "--no-answer-tests", "skip_tests", is_flag=True, help="Do not run the answer tests in _tests."
+)
+def check_command(content_dir: Path | None, strict: bool, skip_tests: bool) -> None:
+    """Validate every article file and run the answer tests; exit 1 if there are errors.
+
+    A failing answer test is a warning (a fail with --strict).
+    """
     folder = content_dir or _content_dir()
     if not folder.is_dir():
         raise click.ClickException(f"no content folder at {folder}")
-    problems = content.check(folder)
+    settings = _settings()
+    problems = content.check(folder, source_lang=settings["SOURCE_LANG"])
+    articles = content.scan(folder).articles
+    tested = None
+    if not skip_tests:
+        tested = _run_answer_tests(folder, articles, settings)
+        problems = sorted(
+            problems + tested.problems, key=lambda p: (p.level != "error", p.path, p.line)
+        )
     for problem in problems:
         click.echo(str(problem), err=problem.level == "error")
     errors = sum(p.level == "error" for p in problems)
     warnings = len(problems) - errors
-    articles = len(content.scan(folder).articles)
-    click.echo(f"{articles} articles, {errors} errors, {warnings} warnings")
+    if tested is not None and tested.results:
+        from kb import answer_tests
+
+        click.echo(answer_tests.summary(tested.results))
+    click.echo(f"{len(articles)} articles, {errors} errors, {warnings} warnings")
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _run_answer_tests(folder: Path, articles: list, settings: dict):
+    """Run ``content/_tests`` against a throw-away index of ``articles``, with the app's settings."""
+    from kb import answer_tests
+
+    return answer_tests.check(
+        folder,
+        articles,
+        source_lang=settings["SOURCE_LANG"],
+        default_lang=settings["DEFAULT_LANG"],
+        threshold=float(settings["ANSWER_THRESHOLD"]),
+        margin=float(settings["AMBIGUITY_MARGIN"]),
+        time_limit=float(settings["SEARCH_TIME_LIMIT"]),
+        max_query=int(settings["MAX_QUERY_LENGTH"]),
+    )
+
+
+@main.command("eval")
+@click.argument("question_set", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--lang", default=None, help="Language of rows that name none (default: KB_DEFAULT_LANG)."
+)
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    help="Ask as customers (public) or as agents (internal).",
+)
+@click.option(
+    "--failures", default=20, show_default=True, help="How many failed questions to list."
+)
+@with_appcontext
+def eval_command(
+    question_set: Path, as_json: bool, lang: str | None, audience: str, failures: int
+) -> None:
+    """Run a question set (CSV or JSONL: question, expected, lang) through the answer function.
+
+    Prints top-1 accuracy, MRR@5, recall@5, no-answer recall, wrongly refused
+    questions and the most frequent confusions.
+    """
+    import json
+
+    from kb import evaluate
+
+    try:
+        rows = content.read_question_set(question_set)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    questions = evaluate.questions_from_rows(rows, lang or current_app.config["DEFAULT_LANG"])
+    unknown = sorted({q.lang for q in questions} - set(config_languages()))
+    if unknown:
+        raise click.ClickException(f"unknown language(s) in the question set: {', '.join(unknown)}")
+    report = evaluate.run(current_app.extensions["kb"].engine, questions, audience=audience)
+    if as_json:
+        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(evaluate.format_report(report, failures=failures))
+
+
+def config_languages() -> list[str]:
+    from kb import lang as langs
+
+    return list(langs.LANGUAGES)
 
 
 @main.command("reindex")

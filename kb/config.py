@@ -39,12 +39,12 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "ANSWER_THRESHOLD",
-        0.45,
+        0.485,
         "Confidence (0-1) below which the answer function hands off instead of answering.",
     ),
     Setting(
         "AMBIGUITY_MARGIN",
-        0.08,
+        0.0075,
         "When the runner-up's confidence is within this margin of the best, the answer is ambiguous.",
     ),
     Setting("SEARCH_TIME_LIMIT", 0.5, "Seconds a single search may run before it is cut short."),

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from kb.errors import ArticleInvalid
-from kb.lang import LANGUAGES
+from kb.lang import LANGUAGES, normalise
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,6 +30,7 @@ MAX_TITLE = 300
 MAX_QUESTIONS = 50
 KNOWN_KEYS = ("id", "title", "lang", "questions", "category", "tags", "audience", "review_by")
 AUDIENCES = ("public", "internal")
+Phrases = dict[str, dict[str, set[str]]]  # {lang: {phrase key: article ids}}
 
 
 @dataclass(frozen=True)
@@ -509,8 +510,9 @@ def check_articles(
     source_lang: str = "en",
     ids: set[str] | None = None,
     source_ids: set[str] | None = None,
+    phrases: Phrases | None = None,
 ) -> list[Problem]:
-    """Check articles against each other: links, categories, review dates, translations.
+    """Check articles against each other: links, categories, review dates, translations, duplicates.
 
     :param articles: parsed articles (one per ``lang:id``)
     :param categories: known categories; ``None`` skips that check
@@ -518,15 +520,19 @@ def check_articles(
     :param source_lang: the language translations are made from
     :param ids: every article id links may point to (default: those of ``articles``)
     :param source_ids: ids that exist in ``source_lang`` (default: from ``articles``)
+    :param phrases: titles and questions of other articles (``phrase_map`` of them), so
+        the editor can check one article against the live ones without parsing them
     """
     today = today or dt.date.today()
     if ids is None:
         ids = {a.id for a in articles}
     if source_ids is None:
         source_ids = {a.id for a in articles if a.lang == source_lang}
+    known = phrase_map(articles, start=phrases)
     problems = []
     for article in articles:
         where = article.path or article.key
+        problems += _duplicates(article, known, where)
         for target, line in kb_links(article):
             if target not in ids:
                 problems.append(
@@ -553,6 +559,45 @@ def check_articles(
                     where,
                     1,
                     f"translation of {article.id!r} has no {source_lang!r} source article",
+                    "warning",
+                )
+            )
+    return problems
+
+
+def phrase_key(text: str, lang: str) -> str:
+    """Return ``text`` as duplicates are compared: normalised, whitespace collapsed, casefolded."""
+    return " ".join(normalise(text, lang).split()).casefold()
+
+
+def phrase_map(items: Any, *, start: Phrases | None = None) -> Phrases:
+    """Return ``{lang: {phrase key: article ids}}`` of the titles and questions of ``items``.
+
+    :param items: articles or index entries (anything with id, lang, title, questions)
+    :param start: phrases to extend (it is copied, not changed)
+    """
+    out = {lang: {k: set(ids) for k, ids in keys.items()} for lang, keys in (start or {}).items()}
+    for item in items:
+        keys = out.setdefault(item.lang, {})
+        for text in (item.title, *item.questions):
+            keys.setdefault(phrase_key(text, item.lang), set()).add(item.id)
+    return out
+
+
+def _duplicates(article: Article, known: Phrases, where: str) -> list[Problem]:
+    """Warn when the title or a question of ``article`` is another article's title or question."""
+    problems = []
+    keys = known.get(article.lang, {})
+    for kind, text in [("title", article.title), *(("question", q) for q in article.questions)]:
+        others = sorted(keys.get(phrase_key(text, article.lang), set()) - {article.id})
+        if others:
+            names = ", ".join(repr(o) for o in others)
+            problems.append(
+                Problem(
+                    where,
+                    1,
+                    f'{kind} "{text}" is also a title or question of {names} '
+                    f"in {article.lang!r}: customers asking it get only one of them",
                     "warning",
                 )
             )
@@ -602,7 +647,7 @@ def read_question_set(path: Path) -> list[dict[str, str]]:
                 }
             )
         return rows
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(text.splitlines(keepends=True))  # keep newlines in quoted fields
     if not reader.fieldnames or "question" not in reader.fieldnames:
         raise ValueError(
             f"{path.name}: the CSV needs a header with 'question' (and 'expected', 'lang')"
@@ -612,19 +657,38 @@ def read_question_set(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def question_set_lines(path: Path) -> list[int]:
+    """Return the line where each row of ``read_question_set(path)`` starts (same order)."""
+    text = path.read_text("utf-8-sig")
+    if path.suffix == ".jsonl":
+        return [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    reader = csv.reader(text.splitlines(keepends=True))
+    next(reader, None)  # the header
+    lines, start = [], reader.line_num + 1
+    for row in reader:
+        if row:  # DictReader skips blank lines too
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines
+
+
+def answer_test_files(content_dir: Path) -> list[Path]:
+    """Return the files of ``content/_tests`` (every one should be a question set)."""
+    folder = content_dir / "_tests"
+    return sorted(folder.glob("*.*")) if folder.is_dir() else []
+
+
 def check_answer_test_files(content_dir: Path, keys: set[str]) -> list[Problem]:
     """Check that answer tests in ``content/_tests`` name articles that exist."""
     problems = []
-    for path in (
-        sorted((content_dir / "_tests").glob("*.*")) if (content_dir / "_tests").is_dir() else []
-    ):
+    for path in answer_test_files(content_dir):
         rel = path.relative_to(content_dir).as_posix()
         try:
             rows = read_question_set(path)
         except (ValueError, UnicodeDecodeError) as exc:
             problems.append(Problem(rel, 1, str(exc)))
             continue
-        for n, row in enumerate(rows, 2):
+        for n, row in zip(question_set_lines(path), rows, strict=False):
             if row["expected"] and f"{row['lang'] or 'en'}:{row['expected']}" not in keys:
                 problems.append(
                     Problem(rel, n, f"expected article {row['expected']!r} does not exist")

@@ -18,6 +18,7 @@ def test_check_passes_on_the_sample_content():
     result = run("check", "--content", str(SAMPLE_CONTENT))
     assert result.exit_code == 0, result.output
     assert " 0 errors" in result.output
+    assert "answer tests: " in result.output  # failing ones are warnings, not errors
 
 
 def test_check_reports_every_problem_with_file_and_line_and_fails(content_dir):
@@ -49,6 +50,47 @@ def test_check_strict_fails_on_warnings(content_dir):
     write_article(content_dir, "old", "Old?", "Old.", extra="review_by: 2001-01-01")
     assert run("check", "--content", str(content_dir)).exit_code == 0
     assert run("check", "--content", str(content_dir), "--strict").exit_code == 1
+
+
+def _with_answer_tests(content_dir):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    write_article(content_dir, "track-order", "Where is my parcel?", "Tracking page.")
+    (content_dir / "_tests").mkdir()
+    (content_dir / "_tests" / "en.csv").write_text(
+        "question,expected,lang\nhow long does a refund take,refund-time,en\n"
+        "where is my parcel,refund-time,en\n",
+        encoding="utf-8",
+    )
+
+
+def test_check_runs_the_answer_tests_and_warns_on_failures(content_dir):
+    _with_answer_tests(content_dir)
+    result = run("check", "--content", str(content_dir))
+    assert result.exit_code == 0, result.output
+    assert (
+        '_tests/en.csv:3: warning: answer test fails: "where is my parcel" should get '
+        "refund-time, got track-order" in result.output
+    )
+    assert "answer tests: 1/2 pass\n2 articles, 0 errors, 1 warnings" in result.output
+    assert run("check", "--content", str(content_dir), "--strict").exit_code == 1
+
+
+def test_check_no_answer_tests_skips_them(content_dir):
+    _with_answer_tests(content_dir)
+    result = run("check", "--content", str(content_dir), "--strict", "--no-answer-tests")
+    assert result.exit_code == 0, result.output
+    assert "answer tests" not in result.output
+
+
+def test_check_warns_on_duplicate_titles(content_dir):
+    write_article(content_dir, "a", "Where is my refund?", "A.")
+    write_article(content_dir, "b", "Refund status", "B.", questions=["where is my  refund?"])
+    result = run("check", "--content", str(content_dir))
+    assert result.exit_code == 0
+    assert (
+        'en/general/b.md:1: warning: question "where is my  refund?" is also a title or '
+        "question of 'a' in 'en'" in result.output
+    )
 
 
 def test_reindex_rebuilds_from_content(tmp_path):

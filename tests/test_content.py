@@ -12,7 +12,9 @@ from kb.content import (
     Article,
     Problem,
     check,
+    check_articles,
     parse_article,
+    phrase_map,
     read_article,
     read_question_set,
     scan,
@@ -928,4 +930,77 @@ def test_check_reports_bad_question_set_file(content_dir):
             "error",
             "bad.csv: the CSV needs a header with 'question' (and 'expected', 'lang')",
         )
+    ]
+
+
+# --- duplicate titles and questions -------------------------------------------------
+
+
+def _article(article_id, title, questions=(), lang="en"):
+    return Article(
+        id=article_id, lang=lang, title=title, body="Text.\n", questions=tuple(questions)
+    )
+
+
+def duplicates(problems):
+    return [(p.path, p.message) for p in problems if "is also a title or question" in p.message]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "lang"),
+    [
+        ("Where is my refund?", "where  is my REFUND?", "en"),
+        ("Where is my refund?", "Where is my refund?", "en"),
+        ("İADE NEREDE?", "iade nerede?", "tr"),
+        ("سفارشم کجاست؟", "سفارشم كجاست؟", "fa"),  # Arabic kaf typed for the Persian one
+    ],
+)
+def test_check_articles_warns_on_duplicate_titles_and_questions(first, second, lang):
+    a = _article("a", first, lang=lang)
+    b = _article("b", "Something else", [second], lang=lang)
+    assert duplicates(check_articles([a, b])) == [
+        (
+            f"{lang}:a",
+            f"title \"{first}\" is also a title or question of 'b' in '{lang}': "
+            "customers asking it get only one of them",
+        ),
+        (
+            f"{lang}:b",
+            f"question \"{second}\" is also a title or question of 'a' in '{lang}': "
+            "customers asking it get only one of them",
+        ),
+    ]
+    assert {p.level for p in check_articles([a, b])} == {"warning"}
+
+
+def test_duplicates_need_the_same_language_and_another_article():
+    articles = [
+        _article("a", "Where is my refund?", ["Where is my refund?"]),  # its own question
+        _article("a", "Where is my refund?", lang="ru"),  # a translation
+        _article("b", "Where is my refund?", lang="tr"),  # another language
+    ]
+    assert duplicates(check_articles(articles)) == []
+
+
+def test_check_articles_compares_with_other_articles_phrases():
+    live = [_article("old", "Where is my refund?"), _article("edited", "How long?")]
+    phrases = phrase_map(e for e in live if e.id != "edited")
+    edited = _article("edited", "How long?", ["where is my refund"])
+    # punctuation is not folded: only case, whitespace and letter forms are
+    assert duplicates(check_articles([edited], phrases=phrases)) == []
+    edited = _article("edited", "How long?", ["where is my refund?"])
+    [(where, message)] = duplicates(check_articles([edited], phrases=phrases))
+    assert where == "en:edited" and "of 'old'" in message
+    assert phrases == {"en": {"where is my refund?": {"old"}}}  # not changed by the check
+
+
+def test_answer_test_lines_skip_blank_lines_in_jsonl(content_dir):
+    write_article(content_dir, "exists", "Exists")
+    (content_dir / "_tests").mkdir()
+    (content_dir / "_tests" / "set.jsonl").write_text(
+        '{"question": "a", "expected": "exists"}\n\n{"question": "b", "expected": "gone"}\n',
+        encoding="utf-8",
+    )
+    assert messages(check(content_dir)) == [
+        ("_tests/set.jsonl", 3, "error", "expected article 'gone' does not exist")
     ]

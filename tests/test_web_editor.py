@@ -405,3 +405,112 @@ def test_bad_form_values_are_4xx(app):
     assert client.get("/editor/xx/refund-time").status_code == 404
     assert client.get("/editor/en/nope").status_code == 404
     assert client.get("/editor/proposals/999").status_code == 404
+
+
+# --- answer tests and duplicates ----------------------------------------------------------
+
+
+@pytest.fixture
+def tested_app(make_app, content_dir):
+    """Two articles and an answer test the refund article passes."""
+    write_article(
+        content_dir,
+        "refund-time",
+        "How long does a refund take?",
+        "Five days.",
+        category="refunds",
+        questions=["When do I get my money back?"],
+    )
+    write_article(content_dir, "track-order", "Where is my parcel?", "Tracking page.")
+    (content_dir / "_tests").mkdir()
+    (content_dir / "_tests" / "en.csv").write_text(
+        "question,expected,lang\nwhen will I get my money back,refund-time,en\n", encoding="utf-8"
+    )
+    app = make_app()
+    for role in ("editor", "publisher"):
+        add_user(app, role, role)
+    return app
+
+
+def stealing(client, action, **changes):
+    """A new article that also answers the refund question (the answer test then fails)."""
+    values = {
+        "id": "refund-status",
+        "lang": "en",
+        "title": "Where is my refund?",
+        "questions": "When will I get my money back?",
+        "category": "refunds",
+        "body": "Check your account.",
+        "note": "new article",
+        "action": action,
+    }
+    return form(client, "/editor/new", **{**values, **changes})
+
+
+BREAK = "This change would break 1 answer test"
+
+
+def test_preview_warns_when_a_draft_breaks_an_answer_test(tested_app):
+    client = client_for(tested_app, "publisher")
+    data = stealing(client, "preview")
+    html = client.post("/editor/new", data=data).get_data(as_text=True)
+    assert BREAK in html
+    assert '"when will I get my money back": should get refund-time' in html
+    assert "refund-status" in html.split(BREAK)[1] and "_tests/en.csv:2" in html
+    live = client.post("/editor/preview", data={**data, "action": ""}).get_data(as_text=True)
+    assert BREAK in live and "You can still publish" in live
+    harmless = stealing(client, "preview", questions="", title="Do you gift wrap?")
+    assert BREAK not in client.post("/editor/preview", data=harmless).get_data(as_text=True)
+
+
+def test_preview_warns_about_duplicate_titles_and_questions(tested_app):
+    client = client_for(tested_app, "publisher")
+    data = stealing(client, "preview", questions="when do I get my  MONEY back?")
+    html = client.post("/editor/preview", data=data).get_data(as_text=True)
+    assert "is also a title or question of &#39;refund-time&#39;" in html
+    # editing an article never makes it a duplicate of its own live version
+    html = client.post(
+        "/editor/en/refund-time", data=form(client, "/editor/en/refund-time", action="preview")
+    ).get_data(as_text=True)
+    assert "is also a title or question" not in html and BREAK not in html
+
+
+def test_publishing_anyway_is_recorded_in_the_audit_log(tested_app):
+    client = client_for(tested_app, "publisher")
+    r = client.post("/editor/new", data=stealing(client, "publish"))
+    assert r.status_code == 302
+    assert served(tested_app, "where is my refund")["id"] == "refund-status"
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Published although it breaks 1 answer test" in page
+    db = tested_app.extensions["kb"].connect()
+    try:
+        [entry] = store.audit_entries(db, action_prefix="article.publish_with_failing_tests")
+    finally:
+        db.conn.close()
+    assert (entry.actor, entry.target) == ("publisher", "en:refund-status")
+    assert entry.detail.startswith("r1: breaks 1 answer test: _tests/en.csv:2 ")
+    assert '"when will I get my money back": expected refund-time' in entry.detail
+
+
+def test_proposal_shows_the_warning_and_approving_it_is_recorded(tested_app):
+    editor = client_for(tested_app, "editor")
+    r = editor.post("/editor/new", data=stealing(editor, "propose"))
+    assert r.status_code == 302
+    page = editor.get(r.headers["Location"]).get_data(as_text=True)
+    assert "It would break 1 answer test" in page  # the flash
+    assert "A publisher sees this warning" in page
+    publisher = client_for(tested_app, "publisher")
+    page = publisher.get(r.headers["Location"]).get_data(as_text=True)
+    assert BREAK in page and "You can still publish" in page
+    approve = r.headers["Location"] + "/approve"
+    r = publisher.post(approve, data={"csrf_token": csrf_token(publisher)})
+    assert r.status_code == 302
+    assert "Published although it breaks" in publisher.get(r.headers["Location"]).get_data(
+        as_text=True
+    )
+    db = tested_app.extensions["kb"].connect()
+    try:
+        [entry] = store.audit_entries(db, action_prefix="article.publish_with_failing_tests")
+    finally:
+        db.conn.close()
+    assert (entry.actor, entry.target) == ("publisher", "en:refund-status")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request
 
-from kb import content, i18n, publish, store
+from kb import answer_tests, content, i18n, publish, store
 from kb import lang as langs
 from kb.answers import AnswerEngine
 from kb.errors import UnknownLanguage
@@ -34,6 +34,16 @@ class KnowledgeBase:
             max_query=int(config["MAX_QUERY_LENGTH"]),
             cache_size=int(config["ANSWER_CACHE_SIZE"]),
             withhold_expired=bool(config["WITHHOLD_EXPIRED"]),
+        )
+        # what-if runs of content/_tests for the editor, with the same answer settings
+        self.answer_tests = answer_tests.AnswerTests(
+            self.content_dir,
+            default_lang=config["DEFAULT_LANG"],
+            source_lang=self.source_lang,
+            threshold=self.engine.threshold,
+            margin=self.engine.margin,
+            time_limit=self.engine.time_limit,
+            max_query=self.engine.max_query,
         )
         self.categories: dict[str, dict[str, str]] = {}
 

@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from kb import content, drafts, publish, render, store, translations
+from kb import answer_tests, content, drafts, publish, render, store, translations
 from kb import lang as langs
 from kb.content import Article, ArticleInvalid, Problem
 from kb.diff import line_diff
@@ -172,7 +172,8 @@ def validate(text: str) -> tuple[Article | None, list[Problem]]:
     except ArticleInvalid as exc:
         return None, [_where(p, text) for p in exc.problems]
     kb = current_kb()
-    keys = kb_live_keys()
+    entries = kb.index.entries()
+    keys = {e.key for e in entries}
     ids = {key.split(":", 1)[1] for key in keys} | {article.id}
     source_ids = {key.split(":", 1)[1] for key in keys if key.startswith(f"{kb.source_lang}:")}
     if article.lang == kb.source_lang:
@@ -183,9 +184,19 @@ def validate(text: str) -> tuple[Article | None, list[Problem]]:
         source_lang=kb.source_lang,
         ids=ids,
         source_ids=source_ids,
+        phrases=content.phrase_map(
+            e for e in entries if e.lang == article.lang and e.key != article.key
+        ),
     )
     problems = [_where(p, text) for p in problems]
     return article, problems
+
+
+def what_if(article: Article | None) -> answer_tests.Impact | None:
+    """Return what publishing ``article`` would break and fix among the answer tests."""
+    if article is None:
+        return None
+    return current_kb().answer_tests.impact(current_kb().index.entries(), article)
 
 
 def kb_live_keys() -> set[str]:
@@ -278,6 +289,7 @@ def _edit_page(
     preview: str | None = None,
     note: str = "",
     status: int = 200,
+    impact: answer_tests.Impact | None = None,
 ):
     kb = current_kb()
     return render_template(
@@ -290,6 +302,7 @@ def _edit_page(
         draft_id=draft_id,
         problems=problems or [],
         preview=preview,
+        impact=impact,
         note=note,
         categories=sorted(kb.categories),
         history=store.history(get_db(), article_id, lang)[:5] if article_id else [],
@@ -387,7 +400,7 @@ def _save(article_id: str | None, lang: str | None):
         preview=preview_html(article) if article else None,
     )
     if action == "preview":
-        return _edit_page(**page)
+        return _edit_page(**page, impact=what_if(article))
     db, kb = get_db(), current_kb()
     if action == "draft":
         draft_id = drafts.save(
@@ -415,6 +428,11 @@ def _save(article_id: str | None, lang: str | None):
     if article is None or errors:
         return _edit_page(**{**page, "status": 422})
     expect = (article_id, lang) if article_id else None
+    if action == "publish" and not current_user.can("publisher"):
+        from kb.auth import Forbidden
+
+        raise Forbidden("publishing needs the publisher role; propose the change instead")
+    change = what_if(article)
     try:
         if action == "propose":
             proposal = drafts.propose(
@@ -427,11 +445,9 @@ def _save(article_id: str | None, lang: str | None):
                 draft_id=sub.draft_id,
             )
             flash(f"Proposal {proposal} is waiting for a publisher.", "ok")
+            if change and change.breaks:
+                flash(_breaks_message(change, "It would break"), "warning")
             return redirect(url_for("editor.proposal", draft_id=proposal))
-        if not current_user.can("publisher"):
-            from kb.auth import Forbidden
-
-            raise Forbidden("publishing needs the publisher role; propose the change instead")
         done = publish.publish(
             kb.content_dir,
             db,
@@ -457,7 +473,29 @@ def _save(article_id: str | None, lang: str | None):
         f"(content hash {rev.content_hash[:12]}).",
         "ok",
     )
+    _record_breaks(db, change, rev)
     return redirect(url_for("editor.edit", lang=rev.lang, article_id=rev.article_id))
+
+
+def _breaks_message(change: answer_tests.Impact, lead: str) -> str:
+    n = len(change.breaks)
+    return f"{lead} {n} answer test{'s' * (n != 1)}: " + "; ".join(
+        f'"{d.question}" (expected {d.expected}, now {d.now})' for d in change.breaks
+    )
+
+
+def _record_breaks(db, change: answer_tests.Impact | None, rev: store.Revision) -> None:
+    """Audit and announce a publish that breaks answer tests (publishers may, knowingly)."""
+    if not change or not change.breaks:
+        return
+    store.audit(
+        db,
+        actor=current_user.name,
+        action="article.publish_with_failing_tests",
+        target=rev.key,
+        detail=f"r{rev.revision}: {change.describe()}",
+    )
+    flash(_breaks_message(change, "Published although it breaks"), "warning")
 
 
 def conflict_page(exc: publish.Conflict, sub: Submission):
@@ -496,6 +534,7 @@ def preview():
         preview=preview_html(article) if article else None,
         problems=problems,
         article=article,
+        impact=what_if(article),
     )
 
 
@@ -737,6 +776,7 @@ def proposal(draft_id: int):
         diff=line_diff(base.text if base and base.text else "", draft.text),
         preview=preview_html(article) if article else None,
         problems=problems,
+        impact=what_if(article) if draft.is_open else None,
     )
 
 
@@ -745,6 +785,8 @@ def proposal(draft_id: int):
 def approve(draft_id: int):
     kb = current_kb()
     db = get_db()
+    draft = store.get_draft(db, draft_id)
+    change = what_if(validate(draft.text)[0]) if draft and draft.is_open else None
     try:
         done = drafts.approve(
             kb.content_dir,
@@ -766,6 +808,7 @@ def approve(draft_id: int):
         f"Proposal {draft_id} published as revision {done.revision.revision} of {done.revision.key}.",
         "ok",
     )
+    _record_breaks(db, change, done.revision)
     return redirect(url_for("editor.proposals"))
 
 
