@@ -298,7 +298,8 @@ class Published:
 
 
 def check_base(db: sqlite_utils.Database, key: str, base_revision: int) -> store.Revision | None:
-    latest = store.latest_revisions(db).get(key)
+    lang, _, article_id = key.partition(":")
+    latest = store.latest_revision(db, article_id, lang)
     current = latest.revision if latest else 0
     if isinstance(base_revision, bool) or not isinstance(base_revision, int):
         raise BadRequest("'base_revision' must be a whole number (0 for a new article)")
@@ -441,7 +442,7 @@ def retire(
     note = _note(note)
     key = f"{lang}:{article_id}"
     with index.write_lock():
-        latest = store.latest_revisions(db).get(key)
+        latest = store.latest_revision(db, article_id, lang)
         if latest is None or latest.retired:
             raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
         if base_revision is not None:
@@ -528,7 +529,7 @@ def verify(
     today = today or dt.date.today()
     if not isinstance(review_by, dt.date) or review_by <= today:
         raise BadRequest("the next review date must be after today")
-    latest = store.latest_revisions(db).get(f"{lang}:{article_id}")
+    latest = store.latest_revision(db, article_id, lang)
     if latest is None or latest.retired or latest.text is None:
         raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
     article = content.parse_article(latest.text, path=latest.path)

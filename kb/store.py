@@ -217,6 +217,16 @@ def latest_revisions(db: sqlite_utils.Database) -> dict[str, Revision]:
     return {f"{row[1]}:{row[0]}": Revision(*row) for row in rows}
 
 
+def latest_revision(db: sqlite_utils.Database, article_id: str, lang: str) -> Revision | None:
+    """Return the newest revision of one article (retired or not), or None."""
+    row = db.execute(
+        f"""SELECT {_REVISION_COLUMNS} FROM revisions WHERE article_id = ? AND lang = ?
+            ORDER BY revision DESC LIMIT 1""",
+        [article_id, lang],
+    ).fetchone()
+    return Revision(*row) if row else None
+
+
 def history(db: sqlite_utils.Database, article_id: str, lang: str) -> list[Revision]:
     """Return every revision of an article, newest first."""
     rows = db.execute(

@@ -171,6 +171,19 @@ def test_latest_revisions_include_retired(db):
     assert all(key == r.key for key, r in latest.items())
 
 
+def test_latest_revision_of_one_article_matches_latest_revisions(db):
+    record(db, "a", "en")
+    record(db, "a", "en", action="retire")
+    record(db, "a", "ru")
+    record(db, "b", "en")
+    every = latest_revisions(db)
+    for key in ("en:a", "ru:a", "en:b"):
+        lang, article_id = key.split(":")
+        assert store.latest_revision(db, article_id, lang) == every[key]
+    assert store.latest_revision(db, "a", "en").retired
+    assert store.latest_revision(db, "nope", "en") is None
+
+
 def test_latest_revisions_of_empty_database(db):
     assert latest_revisions(db) == {}
     assert history(db, "a", "en") == []

@@ -216,7 +216,7 @@ def preview_html(article: Article) -> str:
 def _latest(article_id: str, lang: str) -> store.Revision:
     if lang not in langs.LANGUAGES:
         abort(404)
-    latest = store.latest_revisions(get_db()).get(f"{lang}:{article_id}")
+    latest = store.latest_revision(get_db(), article_id, lang)
     if latest is None:
         raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
     return latest
@@ -323,8 +323,8 @@ def new():
     values = form_values(None)
     values["lang"] = request.args.get("lang", current_kb().source_lang)
     if request.args.get("translate"):  # start a translation from the source article
-        source = store.latest_revisions(get_db()).get(
-            f"{current_kb().source_lang}:{request.args['translate']}"
+        source = store.latest_revision(
+            get_db(), request.args["translate"], current_kb().source_lang
         )
         if source and source.text:
             values = _values_from_text(source.text)
@@ -760,7 +760,7 @@ def proposal(draft_id: int):
     draft = store.get_draft(db, draft_id)
     if draft is None or (draft.status == store.DRAFT and draft.author != current_user.name):
         raise ArticleNotFound(f"no proposal {draft_id}")
-    latest = store.latest_revisions(db).get(draft.key)
+    latest = store.latest_revision(db, draft.article_id, draft.lang)
     base = (
         store.get_revision(db, draft.article_id, draft.lang, draft.base_revision)
         if draft.base_revision
