@@ -396,7 +396,15 @@ def publish(
             source_lang=source_lang,
             outdated=article.key in outdated,
         )
-        index.update([entry, *_flag_changes(index, live, outdated, article, source_lang)])
+        flagged = _flag_changes(
+            index,
+            live,
+            outdated,
+            article_id=article.id,
+            skip_key=article.key,
+            source_lang=source_lang,
+        )
+        index.update([entry, *flagged])
     return Published(revision, entry)
 
 
@@ -404,14 +412,19 @@ def _flag_changes(
     index: SearchIndex,
     live: dict[str, store.Revision],
     outdated: set[str],
-    article: Article,
+    *,
+    article_id: str,
+    skip_key: str,
     source_lang: str,
 ) -> list[Entry]:
-    """Re-render the other language versions of ``article`` whose outdated flag changed."""
+    """Re-render the language versions of an article whose outdated flag changed.
+
+    :param skip_key: the version being indexed anyway (just published), or the source
+    """
     changed = {}
-    for entry in index.entries(id=article.id):
+    for entry in index.entries(id=article_id):
         if (
-            entry.key != article.key
+            entry.key != skip_key
             and entry.key in live
             and entry.outdated != (entry.key in outdated)
         ):
@@ -582,8 +595,14 @@ def confirm_translation(
             )
         live = _live_revisions(db)
         outdated = translations.outdated_keys(db, source_lang, article_id=article_id)
-        source = live.get(f"{source_lang}:{article_id}")
-        if source is not None:
-            article = content.parse_article(source.text, path=source.path)
-            index.update(_flag_changes(index, live, outdated, article, source_lang))
+        index.update(
+            _flag_changes(
+                index,
+                live,
+                outdated,
+                article_id=article_id,
+                skip_key=f"{source_lang}:{article_id}",
+                source_lang=source_lang,
+            )
+        )
     return translations.states(db, source_lang, article_id=article_id)[key]
