@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -29,6 +30,7 @@ from kb import lang as langs
 from kb.content import Article, ArticleInvalid, Problem
 from kb.diff import line_diff
 from kb.errors import ArticleNotFound, BadRequest
+from kb.index import Entry
 from kb.web import current_kb, get_db
 from kb.web.account import require_role
 
@@ -172,7 +174,7 @@ def validate(text: str) -> tuple[Article | None, list[Problem]]:
     except ArticleInvalid as exc:
         return None, [_where(p, text) for p in exc.problems]
     kb = current_kb()
-    entries = kb.index.entries()
+    entries = live_entries()
     keys = {e.key for e in entries}
     ids = {key.split(":", 1)[1] for key in keys} | {article.id}
     source_ids = {key.split(":", 1)[1] for key in keys if key.startswith(f"{kb.source_lang}:")}
@@ -196,17 +198,20 @@ def what_if(article: Article | None) -> answer_tests.Impact | None:
     """Return what publishing ``article`` would break and fix among the answer tests."""
     if article is None:
         return None
-    return current_kb().answer_tests.impact(current_kb().index.entries(), article)
+    return current_kb().answer_tests.impact(live_entries(), article)
 
 
-def kb_live_keys() -> set[str]:
-    return {e.key for e in current_kb().index.entries()}
+def live_entries() -> list[Entry]:
+    """Every live index entry, read once per request (checks, what-if and preview all need them)."""
+    if "live_entries" not in g:
+        g.live_entries = current_kb().index.entries()
+    return g.live_entries
 
 
 def preview_html(article: Article) -> str:
     """Render ``article`` exactly as the channels will (same renderer, same link resolution)."""
     kb = current_kb()
-    keys = kb_live_keys() | {article.key}
+    keys = {e.key for e in live_entries()} | {article.key}
     return render.render(article, resolve=publish.resolver(keys, article.lang, kb.source_lang)).html
 
 
