@@ -157,7 +157,7 @@ class AnswerEngine:
     # --- ranking ----------------------------------------------------------------
 
     def _rank(
-        self, question: str, code: str, audience: str, limit: int, snippets: bool
+        self, question: str, code: str, audience: str, limit: int, snippets: bool, generation: str
     ) -> list[Candidate]:
         words = langs.terms(question, code)
         if not words:  # a question of stop words only ("how do I?"): use them after all
@@ -173,7 +173,9 @@ class AnswerEngine:
             query, public_only=audience == PUBLIC, limit=POOL, time_limit=self.time_limit
         )
         typed_stem = langs.stem(last_raw, code) if last_raw else None
-        scored = self._score(hits, words, code, prefix=(last, typed_stem) if last else None)
+        scored = self._score(
+            hits, words, code, generation, prefix=(last, typed_stem) if last else None
+        )
         out = []
         for hit, confidence in scored[:limit]:
             entry = hit.load()
@@ -185,7 +187,12 @@ class AnswerEngine:
         return out
 
     def _score(
-        self, hits: list[Hit], words: list[str], code: str, prefix: tuple[str, str] | None = None
+        self,
+        hits: list[Hit],
+        words: list[str],
+        code: str,
+        generation: str,
+        prefix: tuple[str, str] | None = None,
     ) -> list[tuple[Hit, float]]:
         """Turn raw BM25F scores into confidences between 0 and 1, best first.
 
@@ -202,7 +209,6 @@ class AnswerEngine:
         """
         if not hits:
             return []
-        generation = self.index.generation()
         unique = list(dict.fromkeys(words))
         weights = {w: self._idf(code, w, generation) for w in unique}
         total = sum(weights.values()) or 1.0
@@ -317,7 +323,9 @@ class AnswerEngine:
                 normalised,
                 cached.reason,
             )
-        candidates = self._rank(question, code, audience, limit, snippets) if normalised else []
+        candidates = (
+            self._rank(question, code, audience, limit, snippets, generation) if normalised else []
+        )
         status, confidence = self._decide(candidates)
         reason = ""
         if today:
