@@ -47,6 +47,43 @@ def _owned(db: sqlite_utils.Database, draft_id: int | None, author: str) -> stor
     return draft
 
 
+def _put(
+    db: sqlite_utils.Database,
+    draft: store.Draft | None,
+    *,
+    status: str,
+    article_id: str,
+    lang: str,
+    base_revision: int,
+    text: str,
+    author: str,
+    note: str,
+) -> int:
+    """Overwrite the author's open ``draft``, or add a new one; return its id."""
+    if draft is not None:
+        store.update_draft(
+            db,
+            draft.id,
+            text=text,
+            note=note,
+            base_revision=base_revision,
+            status=status,
+            article_id=article_id,
+            lang=lang,
+        )
+        return draft.id
+    return store.add_draft(
+        db,
+        article_id=article_id,
+        lang=lang,
+        base_revision=base_revision,
+        text=text,
+        author=author,
+        note=note,
+        status=status,
+    )
+
+
 def save(
     db: sqlite_utils.Database,
     *,
@@ -65,28 +102,16 @@ def save(
     if not isinstance(text, str) or len(text.encode("utf-8")) > content.MAX_FILE_BYTES:
         raise BadRequest(f"the article must be text of at most {content.MAX_FILE_BYTES} bytes")
     with store.immediate(db):
-        draft = _owned(db, draft_id, author)
-        if draft is not None:
-            store.update_draft(
-                db,
-                draft.id,
-                text=text,
-                note=note[: publish.MAX_NOTE],
-                base_revision=base_revision,
-                status=store.DRAFT,
-                article_id=article_id,
-                lang=lang,
-            )
-            return draft.id
-        return store.add_draft(
+        return _put(
             db,
+            _owned(db, draft_id, author),
+            status=store.DRAFT,
             article_id=article_id,
             lang=lang,
             base_revision=base_revision,
             text=text,
             author=author,
             note=note[: publish.MAX_NOTE],
-            status=store.DRAFT,
         )
 
 
@@ -109,29 +134,17 @@ def propose(
     canonical = content.serialise(article)
     with store.immediate(db):
         publish.check_base(db, article.key, base_revision)
-        draft = _owned(db, draft_id, author)
-        if draft is not None:
-            store.update_draft(
-                db,
-                draft.id,
-                text=canonical,
-                note=note,
-                base_revision=base_revision,
-                status=store.PROPOSED,
-                article_id=article.id,
-                lang=article.lang,
-            )
-            proposal = draft.id
-        else:
-            proposal = store.add_draft(
-                db,
-                article_id=article.id,
-                lang=article.lang,
-                base_revision=base_revision,
-                text=canonical,
-                author=author,
-                note=note,
-            )
+        proposal = _put(
+            db,
+            _owned(db, draft_id, author),
+            status=store.PROPOSED,
+            article_id=article.id,
+            lang=article.lang,
+            base_revision=base_revision,
+            text=canonical,
+            author=author,
+            note=note,
+        )
         store.audit(
             db,
             actor=author,
