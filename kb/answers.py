@@ -13,11 +13,16 @@ import datetime as dt
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from kb import lang as langs
 from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
 from kb.index import FIELD_BOOSTS, Entry, Hit, SearchIndex, snippet
+
+if TYPE_CHECKING:
+    from kb.semantic import Reranker
 
 PUBLIC = "public"
 INTERNAL = "internal"
@@ -98,6 +103,30 @@ def expired(entry: Entry, today: str) -> bool:
     return bool(entry.review_by) and entry.review_by < today
 
 
+def engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the ``AnswerEngine`` keyword arguments the settings ask for.
+
+    The app, ``kb check`` and the editor's what-if runs all build their engines
+    from this, so a tested answer is the answer the channels give.
+
+    :raises kb.semantic.SemanticUnavailable: when ``SEMANTIC`` names a model that cannot load
+    """
+    options: dict[str, Any] = {
+        "threshold": float(settings["ANSWER_THRESHOLD"]),
+        "margin": float(settings["AMBIGUITY_MARGIN"]),
+        "time_limit": float(settings["SEARCH_TIME_LIMIT"]),
+        "max_query": int(settings["MAX_QUERY_LENGTH"]),
+    }
+    if settings.get("SEMANTIC"):
+        from kb import semantic  # imports numpy and the model only when asked for
+
+        options["reranker"] = semantic.load(
+            settings["SEMANTIC"], weight=float(settings["SEMANTIC_WEIGHT"])
+        )
+        options["threshold"] = float(settings["SEMANTIC_THRESHOLD"])
+    return options
+
+
 def normalise_question(question: str, lang: str) -> str:
     """Return the question as the cache and the logs see it: one line, normalised, collapsed."""
     return " ".join(langs.normalise(question, lang).split())
@@ -113,6 +142,7 @@ class AnswerEngine:
     :param max_query: longest accepted question in characters
     :param cache_size: answers cached per process (keyed by index generation)
     :param withhold_expired: customers get a handoff instead of an article past its review date
+    :param reranker: optional semantic re-ranker (``kb.semantic``) blended into the confidence
     """
 
     def __init__(
@@ -125,6 +155,7 @@ class AnswerEngine:
         max_query: int = 500,
         cache_size: int = 2048,
         withhold_expired: bool = False,
+        reranker: Reranker | None = None,
     ):
         self.index = index
         self.threshold = threshold
@@ -132,6 +163,7 @@ class AnswerEngine:
         self.time_limit = time_limit
         self.max_query = max_query
         self.withhold_expired = withhold_expired
+        self.reranker = reranker
         self._cache = _LRU(cache_size)
         self._catalog = _LRU(64)
         self._phrase_cache = _LRU(50_000)
@@ -176,6 +208,8 @@ class AnswerEngine:
         scored = self._score(
             hits, words, code, generation, prefix=(last, typed_stem) if last else None
         )
+        if self.reranker is not None:
+            scored = self._rerank(question, scored)
         out = []
         for hit, confidence in scored[:limit]:
             entry = hit.load()
@@ -241,6 +275,17 @@ class AnswerEngine:
                 + SIGNALS["phrase"] * min(1.0, phrase)
             )
             out.append((hit, round(confidence, 4)))
+        return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
+
+    def _rerank(self, question: str, scored: list[tuple[Hit, float]]) -> list[tuple[Hit, float]]:
+        """Blend the semantic similarity into the confidences of the whole pool, best first."""
+        reranker = self.reranker
+        assert reranker is not None
+        similarities = reranker.similarities(question, [hit.load() for hit, _ in scored])
+        out = [
+            (hit, round(reranker.combine(confidence, similarity), 4))
+            for (hit, confidence), similarity in zip(scored, similarities, strict=True)
+        ]
         return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
 
     def _phrases(self, entry: Entry, generation: str) -> tuple[tuple[frozenset[str], float], ...]:

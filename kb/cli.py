@@ -110,16 +110,14 @@ def check_command(content_dir: Path | None, strict: bool, skip_tests: bool) -> N
 def _run_answer_tests(folder: Path, articles: list, settings: dict):
     """Run ``content/_tests`` against a throw-away index of ``articles``, with the app's settings."""
     from kb import answer_tests
+    from kb.answers import engine_options
 
     return answer_tests.check(
         folder,
         articles,
         source_lang=settings["SOURCE_LANG"],
         default_lang=settings["DEFAULT_LANG"],
-        threshold=float(settings["ANSWER_THRESHOLD"]),
-        margin=float(settings["AMBIGUITY_MARGIN"]),
-        time_limit=float(settings["SEARCH_TIME_LIMIT"]),
-        max_query=int(settings["MAX_QUERY_LENGTH"]),
+        **engine_options(settings),
     )
 
 

