@@ -170,6 +170,30 @@ def config_languages() -> list[str]:
     return list(langs.LANGUAGES)
 
 
+@main.command("prune")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default: KB_RETENTION_DAYS).",
+)
+def prune_command(days: int | None) -> None:
+    """Delete recorded questions and feedback older than the retention period (run it daily)."""
+    from kb import journal
+
+    settings = _settings()
+    keep = days or int(settings["RETENTION_DAYS"])
+    db = journal.connect(Path(settings["DATA_DIR"]).resolve() / "journal.sqlite")
+    try:
+        done = journal.prune(db, keep)
+    finally:
+        db.conn.close()
+    click.echo(
+        f"deleted {done['asks']} recorded answers and {done['feedback']} feedback rows "
+        f"older than {done['cutoff']} ({keep} days)"
+    )
+
+
 @main.command("reindex")
 @with_appcontext
 def reindex_command() -> None:

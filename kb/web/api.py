@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from kb import auth, drafts, i18n, publish
+from kb import auth, drafts, feedback, i18n, journal, publish
 from kb.answers import Answer, Candidate
-from kb.errors import BadRequest
+from kb.errors import ArticleNotFound, BadRequest
 from kb.index import Entry
 from kb.publish import faq_url
-from kb.web import current_kb, get_db, request_lang
+from kb.web import client_key, current_kb, get_db, get_journal, request_lang
 from kb.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -50,9 +51,13 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """Return the API form of an answer (the same object every channel renders)."""
+def answer_json(answer: Answer, ref: str) -> dict[str, Any]:
+    """Return the API form of an answer (the same object every channel renders).
+
+    :param ref: the recorded answer's reference (for feedback and receipts)
+    """
     return {
+        "ref": ref,
         "status": answer.status,
         "handoff": answer.handoff,
         "reason": answer.reason or None,
@@ -111,10 +116,9 @@ def _question(value: str | None, name: str = "q") -> str:
 
 @bp.get("/answer")
 def answer_get():
-    kb = current_kb()
     question = _question(request.args.get("q"))
-    answer = kb.engine.answer(question, request_lang(request.args.get("lang")))
-    return jsonify(answer_json(answer))
+    answer, ref = current_kb().ask(question, request_lang(request.args.get("lang")), channel="api")
+    return jsonify(answer_json(answer, ref))
 
 
 @bp.post("/answer")
@@ -122,7 +126,7 @@ def answer_post():
     data = json_body()
     question = _question(_text_field(data, "question", required=True), "question")
     code = request_lang(_text_field(data, "lang", required=False))
-    return jsonify(answer_json(current_kb().engine.answer(question, code)))
+    return jsonify(answer_json(*current_kb().ask(question, code, channel="api")))
 
 
 @bp.post("/chat")
@@ -133,8 +137,8 @@ def chat():
     session = _text_field(data, "session", required=False)
     if session is not None and len(session) > MAX_SESSION:
         raise BadRequest(f"'session' is longer than {MAX_SESSION} characters")
-    answer = current_kb().engine.answer(message, code)
-    body = {"reply": chat_reply(answer), "session": session, **answer_json(answer)}
+    answer, ref = current_kb().ask(message, code, channel="chat")
+    body = {"reply": chat_reply(answer), "session": session, **answer_json(answer, ref)}
     return jsonify(body)
 
 
@@ -149,9 +153,11 @@ def search():
     if not 1 <= limit <= 50:
         raise BadRequest("'limit' must be between 1 and 50")
     code = request_lang(request.args.get("lang"))
-    results = current_kb().engine.search(question, code, limit=limit)
+    answer, ref = current_kb().ask(question, code, channel="api", limit=limit, snippets=True)
+    results = answer.candidates[:limit]
     return jsonify(
         {
+            "ref": ref,
             "query": question,
             "lang": code,
             "results": [
@@ -180,6 +186,53 @@ def article(article_id: str):
         }
     )
     return jsonify(body)
+
+
+@bp.post("/feedback")
+def post_feedback():
+    """A customer's "was this helpful?" on an answer, named by the answer's ``ref``."""
+    data = json_body()
+    kb = current_kb()
+    stored = record_vote(
+        kb,
+        ref=data.get("ref"),
+        helpful=data.get("helpful"),
+        reason=data.get("reason"),
+        comment=data.get("comment"),
+        article_id=data.get("article_id"),
+        revision=data.get("revision"),
+    )
+    return jsonify(
+        {
+            "status": "recorded",
+            "ref": stored.ref,
+            "id": stored.article_id,
+            "lang": stored.lang,
+            "revision": stored.revision,
+            "helpful": bool(stored.helpful),
+        }
+    ), 201
+
+
+def record_vote(kb, **fields) -> feedback.Feedback:
+    """Store a vote; wait briefly for its answer to reach the journal (it is written in batches)."""
+    if kb.recorder is not None:
+        kb.recorder.flush()
+    for attempt in range(3):
+        try:
+            return feedback.vote(get_journal(), client=client_key(), **fields)
+        except ArticleNotFound:
+            if attempt == 2:
+                raise
+            time.sleep(kb.recorder.interval if kb.recorder else 0)  # another worker's batch
+    raise AssertionError("unreachable")
+
+
+@bp.get("/receipts/<ref>")
+def get_receipt(ref: str):
+    """What exactly was served for answer ``ref`` (editors' tokens)."""
+    token_user("editor")
+    return jsonify(journal.receipt(get_journal(), get_db(), ref).as_json())
 
 
 @bp.get("/openapi.json")

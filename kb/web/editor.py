@@ -334,6 +334,10 @@ def new():
         if source and source.text:
             values = _values_from_text(source.text)
             values["lang"] = request.args.get("lang", "")
+    question = request.args.get("question", "").strip()[:500]
+    if question and not request.args.get("translate"):  # "write an article for this" (insights)
+        values["title"] = question
+        values["questions"] = "\n".join(request.args.getlist("question")[:20])
     return _edit_page(values=values, article_id=None, lang=None, base_revision=0)[0]
 
 

@@ -57,21 +57,45 @@ def category(lang: str, category: str):
 
 @bp.get("/<lang>/articles/<article_id>")
 def article(lang: str, article_id: str):
-    engine = current_kb().engine
-    entry = engine.article(article_id, lang)
+    kb = current_kb()
+    entry = kb.engine.article(article_id, lang)
     return render_template(
         "faq/article.html",
         lang=lang,
         entry=entry,
-        translations=engine.translations(article_id),
+        translations=kb.engine.translations(article_id),
         jsonld=faq_page([entry]),
+        ref=kb.record_view(entry),
     )
 
 
 @bp.get("/<lang>/search")
 def search(lang: str):
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUERY_LENGTH"]]
-    answer = (
-        current_kb().engine.answer(question, lang, limit=10, snippets=True) if question else None
+    answer, ref = (
+        current_kb().ask(question, lang, channel="faq", limit=10, snippets=True)
+        if question
+        else (None, "")
     )
-    return render_template("faq/search.html", lang=lang, q=question, answer=answer)
+    return render_template("faq/search.html", lang=lang, q=question, answer=answer, ref=ref)
+
+
+@bp.post("/<lang>/feedback")
+def feedback(lang: str):
+    """The "was this helpful?" form under an answer or article.
+
+    Exempt from CSRF (see ``init_app``): an anonymous vote acts with nobody's
+    credentials, and only the unguessable ref of a served answer authorises it.
+    """
+    from kb.web.api import record_vote
+
+    form = request.form
+    helpful = {"yes": True, "no": False}.get(form.get("helpful", ""), form.get("helpful"))
+    record_vote(
+        current_kb(),
+        ref=form.get("ref"),
+        helpful=helpful,
+        reason=form.get("reason") or None,
+        comment=form.get("comment") or None,
+    )
+    return render_template("faq/thanks.html", lang=lang)

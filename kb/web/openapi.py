@@ -55,8 +55,21 @@ _CANDIDATE = {
 }
 _ANSWER = {
     "type": "object",
-    "required": ["status", "handoff", "confidence", "question", "lang", "answer", "alternatives"],
+    "required": [
+        "ref",
+        "status",
+        "handoff",
+        "confidence",
+        "question",
+        "lang",
+        "answer",
+        "alternatives",
+    ],
     "properties": {
+        "ref": {
+            "type": "string",
+            "description": "This answer's reference: send it with feedback; editors look up its receipt.",
+        },
         "status": {"type": "string", "enum": ["answered", "ambiguous", "no_answer"]},
         "handoff": {"type": "boolean"},
         "reason": {
@@ -218,6 +231,38 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/feedback": {
+                "post": {
+                    "summary": "Was this answer helpful? (one vote per answer ref; a new vote replaces it)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/FeedbackRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "recorded, with the article revision it refers to",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/FeedbackResult"}
+                                }
+                            },
+                        },
+                        **_errors(400, 404, 413, 415, 429),
+                    },
+                }
+            },
+            "/api/v1/receipts/{ref}": {
+                "get": {
+                    "summary": "Exactly what was served for an answer ref (editor token)",
+                    "security": [{"bearer": []}],
+                    "parameters": [_param("ref", {"type": "string"}, required=True, where="path")],
+                    "responses": {**_ok("Receipt"), **_errors(401, 403, 404)},
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}
             },
@@ -251,6 +296,62 @@ def openapi_document() -> dict[str, Any]:
                         "revision": {"type": "integer"},
                         "content_hash": {"type": "string", "nullable": True},
                         "proposal": {"type": "integer"},
+                    },
+                },
+                "FeedbackRequest": {
+                    "type": "object",
+                    "required": ["ref", "helpful"],
+                    "properties": {
+                        "ref": {"type": "string", "maxLength": 64},
+                        "helpful": {"type": "boolean"},
+                        "reason": {
+                            "type": "string",
+                            "enum": [
+                                "incorrect",
+                                "outdated",
+                                "unclear",
+                                "not_my_question",
+                                "other",
+                            ],
+                        },
+                        "comment": {"type": "string", "maxLength": 1000},
+                        "article_id": {
+                            "type": "string",
+                            "description": "Optional check: must be the article the ref served.",
+                        },
+                        "revision": {
+                            "type": "integer",
+                            "description": "Optional check: must be the revision the ref served.",
+                        },
+                    },
+                },
+                "FeedbackResult": {
+                    "type": "object",
+                    "required": ["status", "ref", "id", "lang", "revision", "helpful"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["recorded"]},
+                        "ref": {"type": "string"},
+                        "id": {"type": "string"},
+                        "lang": _LANG,
+                        "revision": {"type": "integer"},
+                        "helpful": {"type": "boolean"},
+                    },
+                },
+                "Receipt": {
+                    "type": "object",
+                    "required": ["ref", "at", "channel", "kind", "lang", "status", "served"],
+                    "properties": {
+                        "ref": {"type": "string"},
+                        "at": {"type": "string", "description": "UTC, ISO 8601"},
+                        "channel": {"type": "string", "enum": ["faq", "sidebar", "api", "chat"]},
+                        "kind": {"type": "string", "enum": ["question", "view"]},
+                        "lang": _LANG,
+                        "question": {"type": "string"},
+                        "status": {"type": "string"},
+                        "confidence": {"type": "number"},
+                        "latency_ms": {"type": "number"},
+                        "audience": {"type": "string"},
+                        "served": {"type": "object", "nullable": True},
                     },
                 },
                 "Error": _ERROR,
@@ -289,8 +390,9 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "SearchResults": {
                     "type": "object",
-                    "required": ["query", "lang", "results"],
+                    "required": ["ref", "query", "lang", "results"],
                     "properties": {
+                        "ref": {"type": "string"},
                         "query": {"type": "string"},
                         "lang": _LANG,
                         "results": {

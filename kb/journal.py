@@ -1,0 +1,331 @@
+"""The journal: every question every channel was asked, what it served, and the feedback on it.
+
+A separate SQLite file (``DATA_DIR/journal.sqlite``) so the high-volume log
+never contends with publishing. Questions are written by a background thread
+in batches (``Recorder``), so the answer path only appends to a queue.
+Nothing personal is kept: the normalised question, never an address (feedback
+rate limits use a keyed hash of it), and rows older than the retention period
+go with ``kb prune``.
+
+Each recorded answer has a random ``ref``. Channels return it with the answer;
+feedback must name it, and ``receipt(ref)`` says exactly which article
+revision was served, when and where.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from kb import store
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("faq", "sidebar", "api", "chat")
+KINDS = ("question", "view")  # a question asked, or an article opened on the FAQ
+BATCH = 500
+MAX_PENDING = 20_000  # beyond this the writer is not keeping up: drop and count
+
+
+def new_ref() -> str:
+    """Return a fresh, unguessable answer reference."""
+    return secrets.token_urlsafe(12)
+
+
+def utc_iso(when: dt.datetime | None = None) -> str:
+    """Return ``when`` (default now) as UTC ISO 8601 with milliseconds."""
+    when = when or dt.datetime.now(dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One answer a channel gave: what was asked and what was served."""
+
+    ref: str
+    at: str  # UTC ISO
+    channel: str
+    kind: str
+    lang: str
+    query: str  # normalised; empty for article views
+    status: str  # answered / ambiguous / no_answer, or "view"
+    article_id: str | None
+    article_lang: str | None
+    revision: int | None
+    content_hash: str | None
+    confidence: float
+    latency_ms: float
+    audience: str = "public"
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """Open the journal file (WAL, busy timeout) and make sure its tables exist."""
+    db = store.connect(path)
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create the journal's tables and indexes (idempotent)."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS asks (
+            ref TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            query TEXT NOT NULL,
+            status TEXT NOT NULL,
+            article_id TEXT,
+            article_lang TEXT,
+            revision INTEGER,
+            content_hash TEXT,
+            confidence REAL NOT NULL,
+            latency_ms REAL NOT NULL,
+            audience TEXT NOT NULL DEFAULT 'public'
+        );
+        CREATE INDEX IF NOT EXISTS asks_at ON asks (at);
+        CREATE INDEX IF NOT EXISTS asks_article ON asks (article_id, article_lang, at);
+        CREATE TABLE IF NOT EXISTS feedback (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            ref TEXT,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            helpful INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            client TEXT NOT NULL DEFAULT '',
+            resolved_at TEXT,
+            resolved_by TEXT
+        );
+        CREATE INDEX IF NOT EXISTS feedback_article ON feedback (article_id, lang, at);
+        CREATE INDEX IF NOT EXISTS feedback_client ON feedback (client, at);
+        CREATE UNIQUE INDEX IF NOT EXISTS feedback_one_vote_per_ref
+            ON feedback (ref) WHERE kind = 'vote';
+        """
+    )
+
+
+def write(db: sqlite_utils.Database, asks: Iterable[Ask]) -> int:
+    """Insert recorded answers in one transaction; return how many."""
+    rows = [asdict(a) for a in asks]
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    with store.immediate(db):
+        db.conn.executemany(
+            f"INSERT OR IGNORE INTO asks ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [tuple(r[c] for c in columns) for r in rows],
+        )
+    return len(rows)
+
+
+def get_ask(db: sqlite_utils.Database, ref: str) -> Ask | None:
+    """Return the recorded answer ``ref``, or None."""
+    row = db.execute(
+        f"SELECT {', '.join(Ask.__dataclass_fields__)} FROM asks WHERE ref = ?", [ref]
+    ).fetchone()
+    return Ask(*row) if row else None
+
+
+def find_asks(
+    db: sqlite_utils.Database,
+    *,
+    channel: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 200,
+) -> list[Ask]:
+    """Return recorded answers in a time window (UTC ISO bounds), newest first."""
+    where, params = ["1 = 1"], []
+    if channel:
+        where.append("channel = ?")
+        params.append(channel)
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    if until:
+        where.append("at <= ?")
+        params.append(until)
+    rows = db.execute(
+        f"SELECT {', '.join(Ask.__dataclass_fields__)} FROM asks WHERE {' AND '.join(where)} "
+        "ORDER BY at DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [Ask(*row) for row in rows]
+
+
+def prune(db: sqlite_utils.Database, days: int, *, now: dt.datetime | None = None) -> dict:
+    """Delete recorded answers and feedback older than ``days``; return counts per table."""
+    if days < 1:
+        raise ValueError("keep at least one day")
+    cutoff = utc_iso((now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days))
+    with store.immediate(db):
+        asks = db.execute("DELETE FROM asks WHERE at < ?", [cutoff]).rowcount
+        feedback = db.execute("DELETE FROM feedback WHERE at < ?", [cutoff]).rowcount
+    return {"asks": asks, "feedback": feedback, "cutoff": cutoff}
+
+
+class Recorder:
+    """Queues recorded answers and writes them in batches from a background thread.
+
+    The answer path only calls ``record`` (a queue append). The thread starts
+    on first use in each process (gunicorn forks workers after import), writes
+    whatever is queued at most every ``interval`` seconds, and drains at exit.
+
+    :param path: the journal file
+    :param interval: seconds between writes when few answers are queued
+    """
+
+    def __init__(self, path: Path, *, interval: float = 0.5) -> None:
+        self.path = path
+        self.interval = interval
+        self.dropped = 0
+        self.written = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        connect(path).conn.close()  # create the tables before any worker writes
+
+    def record(self, ask: Ask) -> None:
+        """Queue one recorded answer (never blocks, never raises)."""
+        self._ensure_thread()
+        with self._lock:
+            if self._pending >= MAX_PENDING:
+                self.dropped += 1
+                return
+            self._pending += 1
+        self._queue.put(ask)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Write everything queued so far before returning (tests, shutdown)."""
+        if self._thread is None or self._pid != os.getpid():
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._pending = 0
+            self._queue = queue.SimpleQueue()  # a queue inherited through fork is not ours
+            self._thread = threading.Thread(target=self._run, name="kb-journal", daemon=True)
+            self._thread.start()
+            atexit.register(self.flush)
+
+    def _run(self) -> None:
+        db = connect(self.path)
+        while True:
+            batch: list[Ask] = []
+            waiters: list[threading.Event] = []
+            try:
+                item = self._queue.get(timeout=self.interval)
+            except queue.Empty:
+                continue
+            while True:
+                if isinstance(item, threading.Event):
+                    waiters.append(item)
+                else:
+                    batch.append(item)
+                if len(batch) >= BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                try:
+                    self.written += write(db, batch)
+                except Exception:  # the journal must never take an answer down
+                    log.exception("could not write %d recorded answers", len(batch))
+                    self.dropped += len(batch)
+                with self._lock:
+                    self._pending -= len(batch)
+            for waiter in waiters:
+                waiter.set()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Exactly what a channel served for one answer: when, where, which revision and its text."""
+
+    ask: Ask
+    revision: store.Revision | None  # None when no article was served
+
+    @property
+    def hash_matches(self) -> bool | None:
+        """True when the stored revision's hash is the one served (the text is the served text)."""
+        if self.revision is None:
+            return None
+        return self.revision.content_hash == self.ask.content_hash
+
+    def as_json(self) -> dict:
+        served = None
+        if self.revision is not None:
+            served = {
+                "id": self.revision.article_id,
+                "lang": self.revision.lang,
+                "revision": self.revision.revision,
+                "content_hash": self.revision.content_hash,
+                "hash_matches": self.hash_matches,
+                "author": self.revision.author,
+                "published_at": self.revision.created_at,
+                "markdown": self.revision.text,
+            }
+        a = self.ask
+        return {
+            "ref": a.ref,
+            "at": a.at,
+            "channel": a.channel,
+            "kind": a.kind,
+            "lang": a.lang,
+            "question": a.query,
+            "status": a.status,
+            "confidence": a.confidence,
+            "latency_ms": a.latency_ms,
+            "audience": a.audience,
+            "served": served,
+        }
+
+
+def receipt(journal_db: sqlite_utils.Database, db: sqlite_utils.Database, ref: str) -> Receipt:
+    """Return the receipt of answer ``ref``.
+
+    :param db: the knowledge base's database (it holds every revision's text)
+    :raises ArticleNotFound: when no answer has that reference (or it was pruned)
+    """
+    from kb.errors import ArticleNotFound
+
+    ask = get_ask(journal_db, ref) if isinstance(ref, str) and len(ref) <= 64 else None
+    if ask is None:
+        raise ArticleNotFound(f"no recorded answer {ref!r} (unknown, or older than the retention)")
+    revision = None
+    if ask.article_id is not None and ask.revision is not None:
+        revision = store.get_revision(
+            db, ask.article_id, ask.article_lang or ask.lang, ask.revision
+        )
+    return Receipt(ask, revision)
