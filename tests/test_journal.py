@@ -1,0 +1,170 @@
+"""The journal: batched recording across threads and processes, receipts, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import threading
+
+import pytest
+
+from kb import journal, store
+from kb.errors import ArticleNotFound
+
+
+def ask(ref: str, at: str | None = None, **kw) -> journal.Ask:
+    fields = {
+        "ref": ref,
+        "at": at or journal.utc_iso(),
+        "channel": "api",
+        "kind": "question",
+        "lang": "en",
+        "query": "where is my parcel",
+        "status": "answered",
+        "article_id": "track-order",
+        "article_lang": "en",
+        "revision": 1,
+        "content_hash": "abc",
+        "confidence": 0.8,
+        "latency_ms": 1.5,
+    }
+    fields.update(kw)
+    return journal.Ask(**fields)
+
+
+def test_recorder_writes_in_batches_and_flush_waits(tmp_path):
+    recorder = journal.Recorder(tmp_path / "j.sqlite", interval=5.0)
+    threads = [
+        threading.Thread(target=lambda n=n: [recorder.record(ask(f"{n}-{i}")) for i in range(250)])
+        for n in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recorder.flush()
+    db = journal.connect(tmp_path / "j.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM asks").fetchone()[0] == 1000
+    assert recorder.written == 1000 and recorder.dropped == 0
+
+
+def _record_in_child(path, n):
+    recorder = journal.Recorder(path, interval=0.05)
+    for i in range(n):
+        recorder.record(ask(f"child-{multiprocessing.current_process().pid}-{i}"))
+    recorder.flush()
+
+
+def test_several_processes_record_into_one_file(tmp_path):
+    path = tmp_path / "j.sqlite"
+    journal.connect(path).conn.close()
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_record_in_child, args=(path, 300)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    assert journal.connect(path).execute("SELECT COUNT(*) FROM asks").fetchone()[0] == 1200
+
+
+def test_a_full_queue_drops_and_counts_instead_of_blocking(tmp_path, monkeypatch):
+    monkeypatch.setattr(journal, "MAX_PENDING", 10)
+    recorder = journal.Recorder(tmp_path / "j.sqlite", interval=5.0)
+    blocker = threading.Lock()
+    blocker.acquire()
+    real_write = journal.write
+    monkeypatch.setattr(
+        journal, "write", lambda db, batch: blocker.acquire() or real_write(db, batch)
+    )
+    for i in range(50):
+        recorder.record(ask(f"r{i}"))
+    assert recorder.dropped >= 39
+    blocker.release()
+
+
+def test_a_failing_write_is_logged_not_raised(tmp_path, monkeypatch, caplog):
+    recorder = journal.Recorder(tmp_path / "j.sqlite")
+
+    def broken(db, batch):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(journal, "write", broken)
+    recorder.record(ask("x"))
+    recorder.flush()
+    assert recorder.dropped == 1
+    assert "could not write" in caplog.text
+
+
+def test_receipt_gives_the_revision_text_served(tmp_path):
+    jdb = journal.connect(tmp_path / "j.sqlite")
+    db = store.connect(tmp_path / "kb.sqlite")
+    store.migrate(db)
+    store.record_revision(
+        db,
+        article_id="track-order",
+        lang="en",
+        action="publish",
+        content_hash="abc",
+        text="---\nid: track-order\n---\nText one.\n",
+        path="en/x/track-order.md",
+        author="ed",
+    )
+    journal.write(
+        jdb,
+        [
+            ask("ref1"),
+            ask(
+                "ref2",
+                status="no_answer",
+                article_id=None,
+                article_lang=None,
+                revision=None,
+                content_hash=None,
+            ),
+        ],
+    )
+    found = journal.receipt(jdb, db, "ref1")
+    assert found.revision.text.endswith("Text one.\n")
+    assert found.hash_matches is True
+    body = found.as_json()
+    assert body["served"]["revision"] == 1 and body["channel"] == "api"
+    assert journal.receipt(jdb, db, "ref2").revision is None
+    with pytest.raises(ArticleNotFound):
+        journal.receipt(jdb, db, "nope")
+
+
+def test_prune_deletes_only_what_is_older_than_the_retention(tmp_path):
+    jdb = journal.connect(tmp_path / "j.sqlite")
+    now = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+    journal.write(
+        jdb,
+        [
+            ask("old", at=journal.utc_iso(now - dt.timedelta(days=91))),
+            ask("new", at=journal.utc_iso(now - dt.timedelta(days=89))),
+        ],
+    )
+    done = journal.prune(jdb, 90, now=now)
+    assert done["asks"] == 1
+    assert journal.get_ask(jdb, "old") is None and journal.get_ask(jdb, "new") is not None
+    with pytest.raises(ValueError):
+        journal.prune(jdb, 0)
+
+
+def test_find_asks_by_channel_and_window(tmp_path):
+    jdb = journal.connect(tmp_path / "j.sqlite")
+    journal.write(
+        jdb,
+        [
+            ask("a", at="2026-03-03T10:00:00.000+00:00", channel="chat"),
+            ask("b", at="2026-03-03T12:00:00.000+00:00", channel="faq"),
+            ask("c", at="2026-03-04T10:00:00.000+00:00", channel="chat"),
+        ],
+    )
+    found = journal.find_asks(
+        jdb,
+        channel="chat",
+        since="2026-03-03T00:00:00.000+00:00",
+        until="2026-03-03T23:59:59.000+00:00",
+    )
+    assert [a.ref for a in found] == ["a"]
