@@ -22,7 +22,8 @@ import queue
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import sqlite_utils
@@ -66,6 +67,10 @@ class Ask:
     confidence: float
     latency_ms: float
     audience: str = "public"
+
+
+ASK_COLUMNS = tuple(Ask.__dataclass_fields__)
+_ASK_VALUES = attrgetter(*ASK_COLUMNS)  # a row tuple without dataclasses.asdict's deep copy
 
 
 def connect(path: Path) -> sqlite_utils.Database:
@@ -124,24 +129,21 @@ def migrate(db: sqlite_utils.Database) -> None:
 
 def write(db: sqlite_utils.Database, asks: Iterable[Ask]) -> int:
     """Insert recorded answers in one transaction; return how many."""
-    rows = [asdict(a) for a in asks]
+    rows = [_ASK_VALUES(a) for a in asks]
     if not rows:
         return 0
-    columns = list(rows[0])
     with store.immediate(db):
         db.conn.executemany(
-            f"INSERT OR IGNORE INTO asks ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})",
-            [tuple(r[c] for c in columns) for r in rows],
+            f"INSERT OR IGNORE INTO asks ({', '.join(ASK_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in ASK_COLUMNS)})",
+            rows,
         )
     return len(rows)
 
 
 def get_ask(db: sqlite_utils.Database, ref: str) -> Ask | None:
     """Return the recorded answer ``ref``, or None."""
-    row = db.execute(
-        f"SELECT {', '.join(Ask.__dataclass_fields__)} FROM asks WHERE ref = ?", [ref]
-    ).fetchone()
+    row = db.execute(f"SELECT {', '.join(ASK_COLUMNS)} FROM asks WHERE ref = ?", [ref]).fetchone()
     return Ask(*row) if row else None
 
 
@@ -165,7 +167,7 @@ def find_asks(
         where.append("at <= ?")
         params.append(until)
     rows = db.execute(
-        f"SELECT {', '.join(Ask.__dataclass_fields__)} FROM asks WHERE {' AND '.join(where)} "
+        f"SELECT {', '.join(ASK_COLUMNS)} FROM asks WHERE {' AND '.join(where)} "
         "ORDER BY at DESC LIMIT ?",
         [*params, limit],
     ).fetchall()
