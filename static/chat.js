@@ -18,9 +18,33 @@
       li.setAttribute("data-lang", data.answer.lang);
       li.setAttribute("data-revision", data.answer.revision);
       li.setAttribute("data-content-hash", data.answer.content_hash);
+      li.appendChild(helpful(data));
     }
     log.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
+  }
+
+  // "Was this helpful?" under an answer: posts the answer's ref to /api/v1/feedback
+  function helpful(data) {
+    var p = document.createElement("p");
+    p.className = "chat-feedback";
+    p.appendChild(document.createTextNode(box.getAttribute("data-helpful-q") + " "));
+    [["yes", true], ["no", false]].forEach(function (pair) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = box.getAttribute("data-" + pair[0]);
+      b.addEventListener("click", function () {
+        fetch(box.getAttribute("data-feedback"), {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify({ ref: data.ref, helpful: pair[1], revision: data.answer.revision })
+        }).then(function (r) {
+          if (r.ok) { p.textContent = box.getAttribute("data-thanks"); }
+        }).catch(function () {});
+      });
+      p.appendChild(b);
+    });
+    return p;
   }
 
   form.addEventListener("submit", function (ev) {
