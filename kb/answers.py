@@ -76,7 +76,9 @@ class Answer:
 
 
 @dataclass
-class _LRU:
+class LRU:
+    """A small thread-safe least-recently-used cache (size 0 keeps nothing)."""
+
     size: int
     data: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -164,9 +166,9 @@ class AnswerEngine:
         self.max_query = max_query
         self.withhold_expired = withhold_expired
         self.reranker = reranker
-        self._cache = _LRU(cache_size)
-        self._catalog = _LRU(64)
-        self._phrase_cache = _LRU(50_000)
+        self._cache = LRU(cache_size)
+        self._catalog = LRU(64)
+        self._phrase_cache = LRU(50_000)
         self._idf_values: dict[tuple[str, str], float] = {}
         self._idf_generation = ""
 
@@ -408,8 +410,8 @@ class AnswerEngine:
 
     def clear_cache(self) -> None:
         """Forget cached answers (after changing ``threshold`` or ``margin``)."""
-        self._cache = _LRU(self._cache.size)
-        self._catalog = _LRU(self._catalog.size)
+        self._cache = LRU(self._cache.size)
+        self._catalog = LRU(self._catalog.size)
 
     def search(
         self, question: object, lang: object, *, audience: str = PUBLIC, limit: int = 10

@@ -20,11 +20,11 @@ cosine over its phrases, clipped to 0..1.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from kb.answers import LRU
 from kb.errors import KBError
 from kb.index import Entry
 
@@ -38,29 +38,6 @@ class SemanticUnavailable(KBError):
 
     status = 500
     code = "semantic_unavailable"
-
-
-class _Cache:
-    """A small thread-safe LRU (numpy arrays are not hashable, so no functools)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.data.get(key)
-            if value is not None:
-                self.data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
 
 
 class Reranker:
@@ -85,8 +62,8 @@ class Reranker:
         self.embed_phrase = embed_phrase
         self.weight = weight
         self.name = name
-        self._phrases = _Cache(cache_size)
-        self._queries = _Cache(1024)
+        self._phrases = LRU(cache_size)
+        self._queries = LRU(1024)
         self._lock = threading.Lock()  # the C engine is not documented as thread-safe
 
     def _embed(self, fn: Embed, texts: list[str]) -> np.ndarray:

@@ -71,50 +71,42 @@ class KnowledgeBase:
         self, answer: Answer, *, channel: str, audience: str = PUBLIC, latency_ms: float = 0.0
     ) -> str:
         """Record an answer a channel served; return its ref (also when recording is off)."""
-        ref = journal.new_ref()
-        if self.recorder is not None:
-            entry = answer.entry
-            self.recorder.record(
-                journal.Ask(
-                    ref=ref,
-                    at=journal.utc_iso(),
-                    channel=channel,
-                    kind="question",
-                    lang=answer.lang,
-                    query=answer.normalised,
-                    status=answer.status,
-                    article_id=entry.id if entry else None,
-                    article_lang=entry.lang if entry else None,
-                    revision=entry.revision if entry else None,
-                    content_hash=entry.content_hash if entry else None,
-                    confidence=answer.confidence,
-                    latency_ms=round(latency_ms, 3),
-                    audience=audience,
-                )
-            )
-        return ref
+        entry = answer.entry
+        return self._record(
+            channel=channel,
+            kind="question",
+            lang=answer.lang,
+            query=answer.normalised,
+            status=answer.status,
+            article_id=entry.id if entry else None,
+            article_lang=entry.lang if entry else None,
+            revision=entry.revision if entry else None,
+            content_hash=entry.content_hash if entry else None,
+            confidence=answer.confidence,
+            latency_ms=round(latency_ms, 3),
+            audience=audience,
+        )
 
     def record_view(self, entry: Entry, *, channel: str = "faq") -> str:
         """Record that an article page was shown; return the ref its feedback form carries."""
+        return self._record(
+            channel=channel,
+            kind="view",
+            lang=entry.lang,
+            query="",
+            status="view",
+            article_id=entry.id,
+            article_lang=entry.lang,
+            revision=entry.revision,
+            content_hash=entry.content_hash,
+            confidence=1.0,
+            latency_ms=0.0,
+        )
+
+    def _record(self, **fields) -> str:
         ref = journal.new_ref()
         if self.recorder is not None:
-            self.recorder.record(
-                journal.Ask(
-                    ref=ref,
-                    at=journal.utc_iso(),
-                    channel=channel,
-                    kind="view",
-                    lang=entry.lang,
-                    query="",
-                    status="view",
-                    article_id=entry.id,
-                    article_lang=entry.lang,
-                    revision=entry.revision,
-                    content_hash=entry.content_hash,
-                    confidence=1.0,
-                    latency_ms=0.0,
-                )
-            )
+            self.recorder.record(journal.Ask(ref=ref, at=journal.utc_iso(), **fields))
         return ref
 
     def _rebuild(self, index: SearchIndex) -> None:

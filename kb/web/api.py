@@ -215,16 +215,17 @@ def post_feedback():
 
 
 def record_vote(kb, **fields) -> feedback.Feedback:
-    """Store a vote; wait briefly for its answer to reach the journal (it is written in batches)."""
-    if kb.recorder is not None:
-        kb.recorder.flush()
+    """Store a vote; if its answer is not in the journal yet (written in batches), wait for it."""
     for attempt in range(3):
         try:
             return feedback.vote(get_journal(), client=client_key(), **fields)
         except ArticleNotFound:
-            if attempt == 2:
+            if attempt == 2 or kb.recorder is None:
                 raise
-            time.sleep(kb.recorder.interval if kb.recorder else 0)  # another worker's batch
+            if attempt == 0:
+                kb.recorder.flush()  # this worker's queued answers
+            else:
+                time.sleep(kb.recorder.interval)  # another worker's next batch
     raise AssertionError("unreachable")
 
 
