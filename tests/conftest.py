@@ -112,10 +112,8 @@ REFUND_TEXT = article_text(
 )
 
 
-@pytest.fixture(scope="session")
-def sample_app(tmp_path_factory):
-    """One app over a copy of the shipped sample content, shared by read-only tests."""
-    root = tmp_path_factory.mktemp("sample")
+def sample_app_in(root: Path, **settings):
+    """Return an app over a copy of the shipped sample content in ``root``."""
     shutil.copytree(SAMPLE_CONTENT, root / "content")
     return create_app(
         {
@@ -123,8 +121,15 @@ def sample_app(tmp_path_factory):
             "CONTENT_DIR": root / "content",
             "DATA_DIR": root / "data",
             "SECRET_KEY": "test-secret",
+            **settings,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """One app over a copy of the shipped sample content, shared by read-only tests."""
+    return sample_app_in(tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture

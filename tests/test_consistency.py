@@ -53,17 +53,26 @@ def _sidebar(client, engine, question, lang):
     return a["data-article-id"], a["data-lang"], a["data-revision"], a["data-content-hash"], copy
 
 
-def test_every_channel_serves_the_same_answer(sample_client, agent_client, engine):
+def compare_channels(client, agent_client, engine) -> tuple[int, int, list]:
+    """Ask every title and question on the API, the FAQ and the sidebar.
+
+    Return how many were asked, how many answered, and the disagreements.
+    """
     asked = answered = 0
     disagreements = []
     for lang, question in _questions(engine):
         asked += 1
-        status, api = _api(sample_client, question, lang)
-        faq = _faq(sample_client, engine, question, lang)
+        status, api = _api(client, question, lang)
+        faq = _faq(client, engine, question, lang)
         sidebar = _sidebar(agent_client, engine, question, lang)
         if not (api == faq == sidebar):
             disagreements.append((lang, question, api, faq, sidebar))
         answered += status == "answered"
+    return asked, answered, disagreements
+
+
+def test_every_channel_serves_the_same_answer(sample_client, agent_client, engine):
+    asked, answered, disagreements = compare_channels(sample_client, agent_client, engine)
     assert not disagreements, disagreements[:5]
     assert asked > 300
     # the titles and questions are what the articles are for: nearly all must be answered

