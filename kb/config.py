@@ -56,6 +56,11 @@ SETTINGS: list[Setting] = [
         "Answers kept per worker, keyed by question, language and index generation.",
     ),
     Setting(
+        "SHARED_CACHE_SECONDS",
+        1,
+        "Seconds a shared cache (nginx, a CDN) may serve a public FAQ page or API response before revalidating it with its ETag.",
+    ),
+    Setting(
         "PUBLIC_BASE_URL",
         "",
         "Absolute base for links in API answers (e.g. https://help.example.com). Empty: relative URLs.",

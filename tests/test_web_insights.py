@@ -75,22 +75,52 @@ def test_every_channel_records_what_it_served(app):
     assert not any(a.query.endswith("canc") for a in recorded.values())
 
 
-def test_article_pages_record_a_view_and_carry_a_feedback_form_without_a_cookie(app):
+def test_article_pages_are_the_same_for_every_reader_and_a_vote_records_the_view(app):
     client = app.test_client()
-    response = client.get("/en/articles/cancel-before-shipping")
-    assert "Set-Cookie" not in response.headers  # public pages stay cacheable
-    ref = re.search(r'name="ref" value="([^"]+)"', response.get_data(as_text=True)).group(1)
-    thanks = client.post("/en/feedback", data={"ref": ref, "helpful": "no", "reason": "unclear"})
+    first = client.get("/en/articles/cancel-before-shipping")
+    again = app.test_client().get("/en/articles/cancel-before-shipping")
+    assert "Set-Cookie" not in first.headers  # public pages stay cacheable
+    assert first.get_data() == again.get_data()  # no per-reader ref in a cacheable page
+    page = first.get_data(as_text=True)
+    assert 'name="ref"' not in page
+    assert 'name="article" value="cancel-before-shipping"' in page
+    assert 'name="revision" value="1"' in page
+    thanks = client.post(
+        "/en/feedback",
+        data={
+            "article": "cancel-before-shipping",
+            "revision": "1",
+            "helpful": "no",
+            "reason": "unclear",
+        },
+    )
     assert thanks.status_code == 200 and "Thank you" in thanks.get_data(as_text=True)
+    db = app.extensions["kb"].connect_journal()
+    ref, helpful, reason, stored_client = db.execute(
+        "SELECT ref, helpful, reason, client FROM feedback"
+    ).fetchone()
+    assert (helpful, reason) == (0, "unclear")
     (view,) = [a for a in rows(app) if a.ref == ref]
     assert view.kind == "view" and view.article_id == "cancel-before-shipping"
-    db = app.extensions["kb"].connect_journal()
-    assert db.execute("SELECT helpful, reason, client FROM feedback").fetchall()[0][:2] == (
-        0,
-        "unclear",
-    )
-    stored_client = db.execute("SELECT client FROM feedback").fetchone()[0]
+    assert view.revision == 1 and view.content_hash
     assert "127.0.0.1" not in stored_client
+
+
+@pytest.mark.parametrize(
+    ("form", "status"),
+    [
+        ({"article": "cancel-before-shipping", "revision": "7"}, 400),
+        ({"article": "cancel-before-shipping", "revision": "x"}, 400),
+        ({"article": "no-such-article", "revision": "1"}, 404),
+        ({}, 400),
+    ],
+)
+def test_a_vote_from_an_article_page_must_name_a_real_revision(app, form, status):
+    response = app.test_client().post("/en/feedback", data={**form, "helpful": "yes"})
+    assert response.status_code == status
+    assert app.extensions["kb"].connect_journal().execute(
+        "SELECT COUNT(*) FROM feedback"
+    ).fetchone() == (0,)
 
 
 def test_feedback_api_links_the_vote_to_the_revision_served(app):

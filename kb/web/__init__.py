@@ -12,7 +12,7 @@ from kb import answer_tests, content, i18n, journal, publish, store
 from kb import lang as langs
 from kb.answers import PUBLIC, Answer, AnswerEngine, engine_options
 from kb.errors import UnknownLanguage
-from kb.index import Entry, SearchIndex
+from kb.index import SearchIndex
 
 
 class KnowledgeBase:
@@ -87,18 +87,24 @@ class KnowledgeBase:
             audience=audience,
         )
 
-    def record_view(self, entry: Entry, *, channel: str = "faq") -> str:
-        """Record that an article page was shown; return the ref its feedback form carries."""
+    def record_view(
+        self, article_id: str, lang: str, revision: int, content_hash: str, *, channel: str = "faq"
+    ) -> str:
+        """Record that an article page (this revision) was read; return the view's ref.
+
+        Article pages are the same for everyone (shared caches keep them), so
+        the view is recorded when the reader votes on it, not when it is served.
+        """
         return self._record(
             channel=channel,
             kind="view",
-            lang=entry.lang,
+            lang=lang,
             query="",
             status="view",
-            article_id=entry.id,
-            article_lang=entry.lang,
-            revision=entry.revision,
-            content_hash=entry.content_hash,
+            article_id=article_id,
+            article_lang=lang,
+            revision=revision,
+            content_hash=content_hash,
             confidence=1.0,
             latency_ms=0.0,
         )
@@ -203,10 +209,15 @@ def _overdue(review_by: str | None) -> bool:
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
     from kb.web import account, admin, agent, api, editor, errors, faq, insights, security
+    from kb.web.caching import fingerprint
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
     kb.startup()
+    root = Path(__file__).resolve().parent.parent.parent
+    app.config["KB_FINGERPRINT"] = fingerprint(
+        root / "kb", Path(app.template_folder or root / "templates"), extra=repr(kb.categories)
+    )
     app.teardown_appcontext(_close_db)
     app.jinja_env.globals.update(
         t=i18n.t,

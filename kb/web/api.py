@@ -14,6 +14,7 @@ from kb.errors import ArticleNotFound, BadRequest
 from kb.index import Entry
 from kb.publish import faq_url
 from kb.web import client_key, current_kb, get_db, get_journal, request_lang
+from kb.web.caching import shared
 from kb.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -115,6 +116,7 @@ def _question(value: str | None, name: str = "q") -> str:
 
 
 @bp.get("/answer")
+@shared(recorded=True, vary_language=True)
 def answer_get():
     question = _question(request.args.get("q"))
     answer, ref = current_kb().ask(question, request_lang(request.args.get("lang")), channel="api")
@@ -143,6 +145,7 @@ def chat():
 
 
 @bp.get("/search")
+@shared(recorded=True, vary_language=True)
 def search():
     question = _question(request.args.get("q"))
     raw_limit = request.args.get("limit", "10")
@@ -169,6 +172,7 @@ def search():
 
 
 @bp.get("/articles/<article_id>")
+@shared(vary_language=True)
 def article(article_id: str):
     code = request_lang(request.args.get("lang"))
     entry = current_kb().engine.article(article_id, code)
@@ -237,6 +241,7 @@ def get_receipt(ref: str):
 
 
 @bp.get("/openapi.json")
+@shared()
 def openapi():
     return jsonify(openapi_document())
 

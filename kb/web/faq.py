@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from kb import lang as langs
-from kb.web import current_kb, request_lang
+from kb import store
+from kb.errors import BadRequest
+from kb.web import current_kb, get_db, request_lang
+from kb.web.caching import shared
 
 bp = Blueprint("faq", __name__)
 
@@ -35,17 +38,20 @@ def faq_page(entries) -> dict:
 
 
 @bp.get("/")
+@shared(vary_language=True)
 def root():
     return redirect(url_for("faq.home", lang=request_lang(None)))
 
 
 @bp.get("/<lang>/")
+@shared()
 def home(lang: str):
     catalog = current_kb().engine.catalog(lang)
     return render_template("faq/home.html", lang=lang, catalog=catalog)
 
 
 @bp.get("/<lang>/categories/<category>")
+@shared()
 def category(lang: str, category: str):
     entries = current_kb().engine.catalog(lang).get(category)
     if not entries:
@@ -56,6 +62,7 @@ def category(lang: str, category: str):
 
 
 @bp.get("/<lang>/articles/<article_id>")
+@shared()
 def article(lang: str, article_id: str):
     kb = current_kb()
     entry = kb.engine.article(article_id, lang)
@@ -65,11 +72,11 @@ def article(lang: str, article_id: str):
         entry=entry,
         translations=kb.engine.translations(article_id),
         jsonld=faq_page([entry]),
-        ref=kb.record_view(entry),
     )
 
 
 @bp.get("/<lang>/search")
+@shared(recorded=True)
 def search(lang: str):
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUERY_LENGTH"]]
     answer, ref = (
@@ -91,11 +98,34 @@ def feedback(lang: str):
 
     form = request.form
     helpful = {"yes": True, "no": False}.get(form.get("helpful", ""), form.get("helpful"))
+    ref = form.get("ref") or _page_view_ref(lang, form.get("article"), form.get("revision"))
     record_vote(
         current_kb(),
-        ref=form.get("ref"),
+        ref=ref,
         helpful=helpful,
         reason=form.get("reason") or None,
         comment=form.get("comment") or None,
     )
     return render_template("faq/thanks.html", lang=lang)
+
+
+def _page_view_ref(lang: str, article_id: str | None, revision: str | None) -> str | None:
+    """Record the view of the article page a vote comes from; return its ref.
+
+    An article page names its article and revision instead of carrying a ref,
+    so the page is the same for every reader and shared caches can keep it.
+    """
+    if not article_id:
+        return None
+    entry = current_kb().engine.article(article_id, lang)
+    try:
+        number = int(revision or "")
+    except ValueError:
+        raise BadRequest("'revision' must be a whole number") from None
+    content_hash = entry.content_hash if number == entry.revision else None
+    if content_hash is None:
+        old = store.get_revision(get_db(), entry.id, entry.lang, number)
+        if old is None:
+            raise BadRequest(f"revision {number} of {entry.lang}:{entry.id} does not exist")
+        content_hash = old.content_hash or ""
+    return current_kb().record_view(entry.id, entry.lang, number, content_hash)

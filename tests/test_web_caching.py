@@ -1,0 +1,148 @@
+"""ETags, 304s and Cache-Control on public pages and API responses (``kb.web.caching``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb import publish
+from tests.conftest import REFUND_TEXT, add_user, login, write_article
+
+SHARED = "public, max-age=0, s-maxage=1"
+
+
+@pytest.fixture
+def app(make_app, content_dir):
+    write_article(
+        content_dir, "refund-time", "How long does a refund take?", "Five days.", category="refunds"
+    )
+    return make_app()
+
+
+def republish(app, body: str = "Seven days.") -> None:
+    kb = app.extensions["kb"]
+    db = kb.connect()
+    try:
+        publish.publish(
+            kb.content_dir,
+            db,
+            kb.index,
+            text=REFUND_TEXT.replace("Five days.", body),
+            base_revision=1,
+            author="ed",
+            note="longer",
+        )
+    finally:
+        db.conn.close()
+
+
+PAGES = ["/en/", "/en/categories/refunds", "/en/articles/refund-time"]
+API = ["/api/v1/articles/refund-time?lang=en", "/api/v1/openapi.json"]
+
+
+@pytest.mark.parametrize("url", PAGES + API)
+def test_public_responses_carry_an_etag_and_revalidate(app, url):
+    client = app.test_client()
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == SHARED
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == SHARED
+    # any other ETag gets the full response
+    assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize("url", PAGES + API[:1])
+def test_a_publish_changes_every_etag_at_once(app, url):
+    client = app.test_client()
+    etag = client.get(url).headers["ETag"]
+    republish(app)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+    if "articles" in url:
+        assert "Seven days" in response.get_data(as_text=True)
+
+
+def test_two_workers_on_one_data_dir_agree_on_etags(make_app, app):
+    other = make_app()  # a second process over the same data directory
+    url = "/en/articles/refund-time"
+    etag = app.test_client().get(url).headers["ETag"]
+    assert other.test_client().get(url, headers={"If-None-Match": etag}).status_code == 304
+    republish(app)
+    assert other.test_client().get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_language_negotiated_responses_vary_on_accept_language(app):
+    client = app.test_client()
+    response = client.get("/api/v1/articles/refund-time")
+    assert "Accept-Language" in response.headers["Vary"]
+    english = response.headers["ETag"]
+    other = client.get("/api/v1/articles/refund-time", headers={"Accept-Language": "ru"})
+    assert other.headers.get("ETag") != english
+
+
+def test_errors_are_not_stored(app):
+    response = app.test_client().get("/en/articles/nope")
+    assert response.status_code == 404
+    assert "ETag" not in response.headers
+    assert "public" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/answer?q=refund&lang=en", "/en/search?q=refund"])
+def test_recorded_questions_are_never_stored(app, url):
+    """Each of these mints its own ref (a receipt): a cache must not hand it to someone else."""
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in response.headers
+
+
+def test_without_recording_answers_are_shared_cacheable(make_app, content_dir):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    client = make_app(RECORD_QUESTIONS=False).test_client()
+    first = client.get("/api/v1/answer?q=refund&lang=en")
+    assert first.headers["Cache-Control"] == SHARED
+    again = client.get(
+        "/api/v1/answer?q=refund&lang=en", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert client.get("/api/v1/answer?q=refunds&lang=en").headers["ETag"] != first.headers["ETag"]
+
+
+def test_pages_for_signed_in_people_are_private(app):
+    add_user(app, "ed", "editor")
+    client = app.test_client()
+    assert login(client, "ed", next_url="/en/").status_code == 302
+    response = client.get("/en/articles/refund-time")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers
+
+
+def test_shared_cache_lifetime_is_a_setting(make_app, content_dir):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    client = make_app(SHARED_CACHE_SECONDS=5).test_client()
+    assert client.get("/en/").headers["Cache-Control"] == "public, max-age=0, s-maxage=5"
+
+
+def test_a_vote_on_an_older_revision_of_a_cached_page_counts_for_that_revision(app):
+    republish(app)  # the reader's page (from a cache) still showed revision 1
+    client = app.test_client()
+    response = client.post(
+        "/en/feedback", data={"article": "refund-time", "revision": "1", "helpful": "yes"}
+    )
+    assert response.status_code == 200
+    journal = app.extensions["kb"].connect_journal()
+    (ref,) = journal.execute("SELECT ref FROM feedback").fetchone()
+    assert journal.execute("SELECT revision FROM feedback").fetchone() == (1,)
+    app.extensions["kb"].recorder.flush()
+    revision, content_hash = journal.execute(
+        "SELECT revision, content_hash FROM asks WHERE ref = ?", [ref]
+    ).fetchone()
+    db = app.extensions["kb"].connect()
+    expected = db.execute(
+        "SELECT content_hash FROM revisions WHERE article_id = 'refund-time' AND revision = 1"
+    ).fetchone()[0]
+    assert (revision, content_hash) == (1, expected)
