@@ -217,6 +217,44 @@ def reindex_command() -> None:
     )
 
 
+@main.command("sync")
+@click.option(
+    "--commit",
+    "do_commit",
+    is_flag=True,
+    help="On the primary: commit (and push) what was published, instead of pulling.",
+)
+@click.option("--no-pull", is_flag=True, help="Only reconcile with the files as they are.")
+def sync_command(do_commit: bool, no_pull: bool) -> None:
+    """Bring this node's content up to date with git, then its history and index.
+
+    On a replica: pull (fast-forward only) and reconcile. On the primary, with
+    --commit: commit the published files and push them (see docs/scaling.md).
+    """
+    from kb import sync
+    from kb.errors import SyncFailed
+
+    folder = _content_dir()
+    started = time.perf_counter()
+    try:
+        if do_commit:
+            made = sync.commit(folder, f"kb: published content as of {store.utcnow()}")
+            click.echo(f"committed {made}" if made else "nothing to commit")
+            return
+        pulled = None if no_pull else sync.pull(folder)
+    except SyncFailed as exc:
+        raise click.ClickException(exc.message) from None
+    app = _create_app()  # start-up reconciles history and index with the files
+    report = app.extensions["kb"].last_reconcile
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    where = f"{pulled.before[:10]} -> {pulled.after[:10]}, " if pulled else ""
+    click.echo(
+        f"synced in {time.perf_counter() - started:.2f}s: {where}{len(report.added)} new, "
+        f"{len(report.changed)} changed, {len(report.retired)} retired"
+    )
+
+
 @main.group("users")
 def users() -> None:
     """Manage user accounts."""

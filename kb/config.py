@@ -61,6 +61,11 @@ SETTINGS: list[Setting] = [
         "Seconds a shared cache (nginx, a CDN) may serve a public FAQ page or API response before revalidating it with its ETag.",
     ),
     Setting(
+        "READ_ONLY",
+        False,
+        "A read replica: the editor, the admin pages and API writes answer 403; kb sync brings the primary's content.",
+    ),
+    Setting(
         "PUBLIC_BASE_URL",
         "",
         "Absolute base for links in API answers (e.g. https://help.example.com). Empty: relative URLs.",

@@ -56,3 +56,17 @@ class IndexUnavailable(KBError):
 
     status = 503
     code = "index_unavailable"
+
+
+class ReadOnlyNode(KBError):
+    """This node is a read replica: publish on the primary, and `kb sync` brings the change here."""
+
+    status = 403
+    code = "read_only_node"
+
+
+class SyncFailed(KBError):
+    """Bringing content/ up to date with its git remote failed."""
+
+    status = 500
+    code = "sync_failed"

@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request
 from kb import answer_tests, content, i18n, journal, publish, store
 from kb import lang as langs
 from kb.answers import PUBLIC, Answer, AnswerEngine, engine_options
-from kb.errors import UnknownLanguage
+from kb.errors import ReadOnlyNode, UnknownLanguage
 from kb.index import SearchIndex
 
 
@@ -45,6 +45,8 @@ class KnowledgeBase:
         self.journal_path = self.data_dir / "journal.sqlite"
         self.recorder = journal.Recorder(self.journal_path) if config["RECORD_QUESTIONS"] else None
         self.retention_days = int(config["RETENTION_DAYS"])
+        self.read_only = bool(config["READ_ONLY"])
+        self.last_reconcile: publish.ReconcileReport | None = None
 
     def connect(self):
         """Open a new SQLite connection (one per thread or request)."""
@@ -206,6 +208,18 @@ def _overdue(review_by: str | None) -> bool:
     return bool(review_by) and review_by < dt.date.today().isoformat()
 
 
+# what a read replica refuses: everything that changes content or accounts
+_PRIMARY_ONLY_BLUEPRINTS = {"editor", "admin"}
+_PRIMARY_ONLY_ENDPOINTS = {"api.put_article", "api.delete_article"}
+
+
+def _refuse_writes_on_replicas() -> None:
+    if current_kb().read_only and (
+        request.blueprint in _PRIMARY_ONLY_BLUEPRINTS or request.endpoint in _PRIMARY_ONLY_ENDPOINTS
+    ):
+        raise ReadOnlyNode()
+
+
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
     from kb.web import account, admin, agent, api, editor, errors, faq, insights, security
@@ -213,7 +227,7 @@ def init_app(app: Flask) -> None:
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
-    kb.startup()
+    kb.last_reconcile = kb.startup()
     root = Path(__file__).resolve().parent.parent.parent
     app.config["KB_FINGERPRINT"] = fingerprint(
         root / "kb", Path(app.template_folder or root / "templates"), extra=repr(kb.categories)
@@ -230,6 +244,7 @@ def init_app(app: Flask) -> None:
     )
     errors.init_app(app)
     security.init_app(app)
+    app.before_request(_refuse_writes_on_replicas)
     account.init_app(app)
     account.csrf.exempt(api.bp)  # API calls carry no cookies: public, or a Bearer token
     account.csrf.exempt(faq.feedback)  # anonymous votes: the answer's ref authorises them
