@@ -265,7 +265,7 @@ class AnswerEngine:
                 / total,
             )
             phrase = 0.0
-            for terms, norm in self._phrases(hit.load(), generation):
+            for terms, norm in self._phrases(hit, generation):
                 shared = terms.intersection(weights)
                 if shared:
                     sim = sum(weights[t] ** 2 for t in shared) / (query_norm * norm)
@@ -290,11 +290,16 @@ class AnswerEngine:
         ]
         return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
 
-    def _phrases(self, entry: Entry, generation: str) -> tuple[tuple[frozenset[str], float], ...]:
-        """Return the analysed title and questions of an entry with their IDF norms (cached)."""
-        key = (entry.key, entry.content_hash, generation)
-        cached = self._phrase_cache.get(key)
+    def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[frozenset[str], float], ...]:
+        """Return the analysed title and questions of a hit's entry with their IDF norms (cached).
+
+        Keyed by document number within the generation, so a cached hit is
+        scored without loading its stored article at all.
+        """
+        key = (generation, hit.docnum)
+        cached = self._phrase_cache.get(key) if hit.docnum >= 0 else None
         if cached is None:
+            entry = hit.load()
             code = entry.lang
             phrases = []
             for text in (entry.title, *entry.questions):

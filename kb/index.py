@@ -100,6 +100,7 @@ class Hit:
     score: float
     matched: frozenset[tuple[str, str]]
     load: Callable[[], Entry] = field(repr=False, compare=False)
+    docnum: int = -1  # stable within one index generation: a cheap cache key
 
 
 def make_schema() -> Schema:
@@ -411,7 +412,7 @@ class SearchIndex:
                 (f, t.decode("utf-8") if isinstance(t, bytes) else t)
                 for f, t in (hit.matched_terms() or ())
             )
-            hits.append(Hit(score=hit.score, matched=matched, load=_loader(hit)))
+            hits.append(Hit(score=hit.score, matched=matched, load=_loader(hit), docnum=hit.docnum))
         return hits
 
     def field_idf(self, field_name: str, term: str) -> float:
