@@ -169,6 +169,7 @@ class AnswerEngine:
         self._cache = LRU(cache_size)
         self._catalog = LRU(64)
         self._phrase_cache = LRU(50_000)
+        self._entries = LRU(max(256, cache_size))
         self._idf_values: dict[tuple[str, str], float] = {}
         self._idf_generation = ""
 
@@ -214,7 +215,7 @@ class AnswerEngine:
             scored = self._rerank(question, scored)
         out = []
         for hit, confidence in scored[:limit]:
-            entry = hit.load()
+            entry = self._entry(hit, generation)
             out.append(
                 Candidate(
                     entry, confidence, hit.score, snippet(entry, question) if snippets else ""
@@ -289,6 +290,17 @@ class AnswerEngine:
             for (hit, confidence), similarity in zip(scored, similarities, strict=True)
         ]
         return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
+
+    def _entry(self, hit: Hit, generation: str) -> Entry:
+        """Return a hit's entry, shared by every cached answer that shows it (one copy each)."""
+        if hit.docnum < 0:
+            return hit.load()
+        key = (generation, hit.docnum)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = hit.load()
+            self._entries.put(key, entry)
+        return entry
 
     def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[frozenset[str], float], ...]:
         """Return the analysed title and questions of a hit's entry with their IDF norms (cached).
@@ -417,6 +429,7 @@ class AnswerEngine:
         """Forget cached answers (after changing ``threshold`` or ``margin``)."""
         self._cache = LRU(self._cache.size)
         self._catalog = LRU(self._catalog.size)
+        self._entries = LRU(self._entries.size)
 
     def search(
         self, question: object, lang: object, *, audience: str = PUBLIC, limit: int = 10
