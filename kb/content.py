@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ class Article:
         """Return the Markdown of the body after the short answer."""
         return split_short_answer(self.body)[1]
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Return the SHA-256 of the canonical article text (see ``serialise``)."""
         return hashlib.sha256(serialise(self).encode("utf-8")).hexdigest()
@@ -95,21 +96,38 @@ class Article:
 # --- YAML: safe, small, no aliases -------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases (no "billion laughs")."""
+# libyaml when PyYAML was built with it (about ten times faster), else PyYAML's own; the
+# two write the same text (tests/test_content.py checks it), so content hashes do not move
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+
+MAX_NESTING = 20
+
+
+def _refuse_anchors_and_aliases(text: str) -> None:
+    """Raise on any YAML anchor or alias (no "billion laughs") or deep nesting, before building."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"front matter is nested more than {MAX_NESTING} deep",
+                    event.start_mark,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not allowed in front matter", event.start_mark
             )
-        event = self.peek_event()
         if getattr(event, "anchor", None):
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML anchors (&name) are not allowed in front matter", event.start_mark
             )
-        return super().compose_node(parent, index)
 
 
 def _load_front_matter(
@@ -117,7 +135,8 @@ def _load_front_matter(
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse front matter YAML; return the mapping and the line of each key."""
     try:
-        loader = _StrictLoader(text)
+        _refuse_anchors_and_aliases(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else {}
@@ -392,8 +411,13 @@ def compose(front: dict[str, Any], body: str) -> str:
     The web editor builds files with this from its form fields; ``parse_article``
     then checks them exactly as it checks files on disk.
     """
-    text = yaml.safe_dump(
-        front, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
+    text = yaml.dump(
+        front,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
     )
     body = body.replace("\r\n", "\n").strip("\n")  # keep leading indents and trailing hard breaks
     return f"---\n{text}---\n{body}\n"
@@ -490,7 +514,9 @@ def load_categories(content_dir: Path) -> dict[str, dict[str, str]]:
     if not path.exists():
         return {}
     try:
-        data = yaml.load(path.read_text("utf-8"), Loader=_StrictLoader)
+        text = path.read_text("utf-8")
+        _refuse_anchors_and_aliases(text)
+        data = yaml.load(text, Loader=_Loader)
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         return {}
     if not isinstance(data, dict):

@@ -8,6 +8,7 @@ editor text into markup.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -61,14 +62,24 @@ def sanitise_snippet(html: str) -> str:
     return nh3.clean(html, tags={"mark"}, attributes={}, strip_comments=True)
 
 
+_converters = threading.local()  # a Markdown converter keeps state: one per thread
+
+
 def markdown_to_html(text: str, *, resolve: LinkResolver | None = None) -> str:
     """Render Markdown and sanitise it; ``kb:ID`` links become FAQ URLs via ``resolve``.
 
     :param text: Markdown source (raw HTML in it is sanitised away)
     :param resolve: maps an article id to a URL, or None when it does not exist
     """
-    md = markdown.Markdown(extensions=_MD_EXTENSIONS, extension_configs=_MD_CONFIG)
-    html = md.convert(text)
+    md = getattr(_converters, "md", None)
+    if md is None:  # building one costs more than converting a short article
+        md = _converters.md = markdown.Markdown(
+            extensions=_MD_EXTENSIONS, extension_configs=_MD_CONFIG
+        )
+    try:
+        html = md.convert(text)
+    finally:
+        md.reset()
 
     def link(match: re.Match[str]) -> str:
         url = resolve(unescape(match.group(1))) if resolve else None

@@ -1004,3 +1004,34 @@ def test_answer_test_lines_skip_blank_lines_in_jsonl(content_dir):
     assert messages(check(content_dir)) == [
         ("_tests/set.jsonl", 3, "error", "expected article 'gone' does not exist")
     ]
+
+
+def test_libyaml_and_pyyaml_write_the_same_front_matter(tmp_path):
+    """Content hashes are hashes of serialised text: the fast writer must not change them."""
+    import yaml
+
+    from kb import content as module
+
+    tricky = {
+        "title": "Can I pay: 50% now? «Да» — ödeme, پرداخت، الدفع",
+        "questions": ["'quoted'", '"double"', "# not a comment", "- dash", "a: b", "yes", "1e3"],
+        "tags": ["x", "ü"],
+        "review_by": __import__("datetime").date(2027, 1, 31),
+        "note": "line one\nline two",
+        "empty": "",
+        "spaces": "  padded  ",
+    }
+    samples = [tricky]
+    for path in SAMPLE_CONTENT.rglob("*.md"):
+        article = module.parse_article(path.read_text("utf-8"), path=str(path))
+        samples.append(yaml.safe_load(module.serialise(article).split("---\n")[1]))
+    options = {
+        "allow_unicode": True,
+        "sort_keys": False,
+        "default_flow_style": False,
+        "width": 1000,
+    }
+    for front in samples:
+        assert yaml.dump(front, Dumper=module._Dumper, **options) == yaml.dump(
+            front, Dumper=yaml.SafeDumper, **options
+        ), front
