@@ -146,3 +146,20 @@ def test_a_vote_on_an_older_revision_of_a_cached_page_counts_for_that_revision(a
         "SELECT content_hash FROM revisions WHERE article_id = 'refund-time' AND revision = 1"
     ).fetchone()[0]
     assert (revision, content_hash) == (1, expected)
+
+
+def test_a_worker_renders_a_public_page_once_per_generation(app, monkeypatch):
+    from kb.web import faq
+
+    calls = []
+    real = faq.render_template
+    monkeypatch.setattr(faq, "render_template", lambda *a, **k: calls.append(a) or real(*a, **k))
+    client = app.test_client()
+    first = client.get("/en/articles/refund-time")
+    second = client.get("/en/articles/refund-time")
+    assert first.get_data() == second.get_data() and len(calls) == 1
+    assert second.headers["Content-Type"] == first.headers["Content-Type"]
+    assert second.headers["ETag"] == first.headers["ETag"]
+    republish(app)
+    third = client.get("/en/articles/refund-time")
+    assert len(calls) == 2 and "Seven days" in third.get_data(as_text=True)

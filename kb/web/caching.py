@@ -14,6 +14,10 @@ every time. Responses that record the question and mint a receipt (search,
 answer) are never stored while questions are recorded: each is an event with
 its own ``ref``. Pages for signed-in people get ``private, no-store`` (see
 ``kb.web.security``) and never an ETag from here.
+
+Each worker also keeps the rendered bytes of the last ``PAGES_PER_WORKER``
+public responses under their ETag: the same key, so a publish retires them
+at once, and a page is rendered once per worker and generation.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from typing import Any
 
 from flask import Response, current_app, make_response, request
 
+from kb.answers import LRU
 from kb.web import current_kb
+
+PAGES_PER_WORKER = 1024
 
 
 def fingerprint(*folders: Path, extra: str = "") -> str:
@@ -43,6 +50,14 @@ def fingerprint(*folders: Path, extra: str = "") -> str:
                 digest.update(str(path.relative_to(folder)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _pages() -> LRU:
+    """Return this worker's rendered public pages, keyed by ETag (so a publish retires them)."""
+    pages = current_app.extensions.get("kb_pages")
+    if pages is None:
+        pages = current_app.extensions["kb_pages"] = LRU(PAGES_PER_WORKER)
+    return pages
 
 
 def signed_in() -> bool:
@@ -83,12 +98,17 @@ def shared(
                 response.headers["Cache-Control"] = "no-store"
                 return response
             etag = page_etag(vary_language=vary_language)
+            pages = _pages()
+            stored = pages.get(etag)
             if request.if_none_match.contains_weak(etag):
                 response = Response(status=304)
+            elif stored is not None:  # rendered before, in this worker, for this generation
+                response = Response(stored[0], status=200, content_type=stored[1])
             else:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or "Set-Cookie" in response.headers:
                     return response  # never store an error or anything carrying a cookie
+                pages.put(etag, (response.get_data(), response.content_type))
             response.set_etag(etag, weak=True)
             seconds = int(current_app.config["SHARED_CACHE_SECONDS"])
             response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
