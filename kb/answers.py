@@ -14,7 +14,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from kb import lang as langs
@@ -34,6 +34,8 @@ STRONG_FIELDS = ("title", "questions", "tags")
 POOL = 50
 # weights of the ranking signals (they sum to 1, so the confidence stays between 0 and 1)
 SIGNALS = {"relative": 0.25, "coverage": 0.25, "phrase": 0.5}
+# answers are ranked and cached with at least this many candidates, whatever a channel shows
+SHARED_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -369,12 +371,14 @@ class AnswerEngine:
         """
         question, code = self._check(question, lang, audience)
         limit = max(2, min(int(limit), 50))
+        # every channel asking for up to SHARED_LIMIT candidates shares one cached answer
+        ranked = max(limit, SHARED_LIMIT)
         generation = self.index.generation()
         normalised = normalise_question(question, code)
         if withhold_expired is None:
             withhold_expired = self.withhold_expired and audience == PUBLIC
         today = dt.date.today().isoformat() if withhold_expired else ""
-        key = (normalised, code, audience, limit, snippets, generation, today)
+        key = (normalised, code, audience, ranked, snippets, generation, today)
         cached = self._cache.get(key)
         if cached is not None:
             return Answer(
@@ -382,13 +386,13 @@ class AnswerEngine:
                 code,
                 cached.status,
                 cached.confidence,
-                cached.candidates,
+                cached.candidates[:limit],
                 generation,
                 normalised,
                 cached.reason,
             )
         candidates = (
-            self._rank(question, code, audience, limit, snippets, generation) if normalised else []
+            self._rank(question, code, audience, ranked, snippets, generation) if normalised else []
         )
         status, confidence = self._decide(candidates)
         reason = ""
@@ -400,7 +404,7 @@ class AnswerEngine:
             question, code, status, confidence, tuple(candidates), generation, normalised, reason
         )
         self._cache.put(key, result)
-        return result
+        return replace(result, candidates=result.candidates[:limit])
 
     def withheld(self, entry: Entry) -> bool:
         """True when customers are not served ``entry`` because its review date has passed."""

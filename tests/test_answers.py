@@ -173,3 +173,16 @@ def test_catalog_groups_public_articles_by_category(engine):
     assert "orders" in catalog
     assert all(e.is_public for entries in catalog.values() for e in entries)
     assert sum(len(v) for v in catalog.values()) >= 40
+
+
+def test_channels_asking_for_different_numbers_of_results_share_one_cached_answer(
+    make_app, content_dir
+):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    write_article(content_dir, "refund-card", "Refund to a gift card", "It is instant.")
+    engine = make_app().extensions["kb"].engine
+    chat = engine.answer("refund", "en", limit=4)
+    sidebar = engine.answer("refund", "en", limit=8)
+    assert len(engine._cache.data) == 1  # one ranking served both
+    assert sidebar.candidates[:2] == chat.candidates[:2]
+    assert len(engine.answer("refund", "en", limit=2).candidates) == 2

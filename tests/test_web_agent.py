@@ -115,3 +115,12 @@ def test_sidebar_best_answer_is_the_public_answer(agent_client, sample_client):
     )
     best = [li for li in page.find("li") if "best" in li.get("class", "").split()]
     assert best[0]["data-article-id"] == public["answer"]["id"]
+
+
+def test_as_you_type_starts_at_the_third_character(agent_client):
+    """ "c" and "ca" match nearly everything; agents see results from "can" on."""
+    for typed in ("c", "ca"):
+        html = agent_client.get(f"/agent/search?q={typed}&lang=en&live=1").get_data(as_text=True)
+        assert "<li" not in html
+    html = agent_client.get("/agent/search?q=can&lang=en&live=1").get_data(as_text=True)
+    assert "<li" in html

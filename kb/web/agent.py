@@ -14,6 +14,7 @@ from kb.web.account import require_role
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 RESULTS = 8
+MIN_LIVE = 3  # as-you-type requests start at the third character ("c" and "ca" match everything)
 
 
 @bp.before_request
@@ -31,7 +32,8 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate], str]:
     """
     g.lang = request_lang(request.args.get("lang"))
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUERY_LENGTH"]]
-    if not question:
+    live = request.args.get("live") == "1"
+    if not question or (live and len(question) < MIN_LIVE):
         return question, None, [], ""
     kb = current_kb()
     engine = kb.engine
@@ -48,7 +50,7 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate], str]:
     # as-you-type requests (live=1) are not recorded: the script asks once more, to be
     # recorded, when the agent stops typing, so the journal holds questions, not keystrokes
     ref = ""
-    if request.args.get("live") != "1":
+    if not live:
         elapsed = 1000 * (time.perf_counter() - started)
         ref = kb.record(public, channel="sidebar", audience=INTERNAL, latency_ms=elapsed)
     return question, public, (best + internal + list(rest))[:RESULTS], ref
