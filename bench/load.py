@@ -376,13 +376,18 @@ def publish_and_watch(
         if status not in (200, 201):
             raise RuntimeError(f"publish failed: {status} {body}")
         revision = json.loads(body)["revision"]
-        streak = 0
+        streak, first_seen = 0, 0.0
         while streak < confirm:
             seen = revisions_seen(base, token, article, question)
-            streak = streak + 1 if seen == (revision,) * 3 else 0
+            at = time.perf_counter()  # the end of the round: all three answered by then
+            if seen == (revision,) * 3:
+                streak, first_seen = streak + 1, first_seen or at
+            else:
+                streak, first_seen = 0, 0.0
             if time.perf_counter() - started > 10:
                 raise RuntimeError(f"revision {revision} not everywhere after 10 s: {seen}")
-        figures.visible_ms.append((time.perf_counter() - started) * 1000)
+        # visible from the first of the agreeing rounds on (the rest only confirm it)
+        figures.visible_ms.append((first_seen - started) * 1000)
     return figures
 
 
