@@ -195,7 +195,8 @@ class AnswerEngine:
 
     def _rank(
         self, question: str, code: str, audience: str, limit: int, snippets: bool, generation: str
-    ) -> list[Candidate]:
+    ) -> tuple[list[Candidate], bool]:
+        """Return the best ``limit`` candidates, and False when the time limit cut the search short."""
         words = langs.terms(question, code)
         if not words:  # a question of stop words only ("how do I?"): use them after all
             words = langs.terms(question, code, keep_stopwords=True)
@@ -205,7 +206,7 @@ class AnswerEngine:
         last = langs.fold(langs.normalise(last_raw, code), code) if last_raw else None
         query = self.index.term_query(code, words, prefix_word=last)
         if query is None:
-            return []
+            return [], True
         hits = self.index.search(
             query, public_only=audience == PUBLIC, limit=POOL, time_limit=self.time_limit
         )
@@ -223,7 +224,7 @@ class AnswerEngine:
                     entry, confidence, hit.score, snippet(entry, question) if snippets else ""
                 )
             )
-        return out
+        return out, hits.complete
 
     def _score(
         self,
@@ -391,8 +392,10 @@ class AnswerEngine:
                 normalised,
                 cached.reason,
             )
-        candidates = (
-            self._rank(question, code, audience, ranked, snippets, generation) if normalised else []
+        candidates, complete = (
+            self._rank(question, code, audience, ranked, snippets, generation)
+            if normalised
+            else ([], True)
         )
         status, confidence = self._decide(candidates)
         reason = ""
@@ -403,7 +406,8 @@ class AnswerEngine:
         result = Answer(
             question, code, status, confidence, tuple(candidates), generation, normalised, reason
         )
-        self._cache.put(key, result)
+        if complete:  # a search the time limit cut short is answered, never remembered
+            self._cache.put(key, result)
         return replace(result, candidates=result.candidates[:limit])
 
     def withheld(self, entry: Entry) -> bool:

@@ -93,6 +93,12 @@ class Entry:
         return cls(**data)
 
 
+class Hits(list):
+    """Search results, best first; ``complete`` is False when the time limit cut the search short."""
+
+    complete: bool = True
+
+
 @dataclass(frozen=True)
 class Hit:
     """One search result: its score and which query terms it matched; the entry loads on demand."""
@@ -388,7 +394,7 @@ class SearchIndex:
         public_only: bool,
         limit: int = 10,
         time_limit: float = 0.5,
-    ) -> list[Hit]:
+    ) -> Hits:
         """Run ``query``; return up to ``limit`` hits, best score first.
 
         :param public_only: leave out internal articles
@@ -406,7 +412,8 @@ class SearchIndex:
             searcher.search_with_collector(query, collector)
         except TimeLimit:
             log.info("search cut short after %.2fs: %s", time_limit, query)
-        hits = []
+        hits = Hits()
+        hits.complete = not deadline.timedout
         for hit in collector.results():
             matched = frozenset(
                 (f, t.decode("utf-8") if isinstance(t, bytes) else t)

@@ -186,3 +186,16 @@ def test_channels_asking_for_different_numbers_of_results_share_one_cached_answe
     assert len(engine._cache.data) == 1  # one ranking served both
     assert sidebar.candidates[:2] == chat.candidates[:2]
     assert len(engine.answer("refund", "en", limit=2).candidates) == 2
+
+
+def test_an_answer_cut_short_by_the_time_limit_is_not_cached(make_app, content_dir):
+    for n in range(150):
+        write_article(content_dir, f"refund-{n}", f"Refund question {n}", "Refunds take days.")
+    app = make_app(SEARCH_TIME_LIMIT=0.0)
+    engine = app.extensions["kb"].engine
+    answer = engine.answer("refund", "en")  # collected until the deadline, then answered
+    assert answer.candidates
+    assert len(engine._cache.data) == 0
+    engine.time_limit = 5.0
+    engine.answer("refund", "en")
+    assert len(engine._cache.data) == 1

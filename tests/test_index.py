@@ -184,6 +184,8 @@ def test_time_limit_returns_partial_results_without_error(tmp_path):
     index.build(entry(f"a{n}", title=f"refund {n}") for n in range(300))
     hits = index.search(Every(), public_only=True, limit=10, time_limit=0.0)
     assert len(hits) <= 10  # cut short, no exception
+    assert hits.complete is False
+    assert index.search(Every(), public_only=True, limit=10, time_limit=5.0).complete
 
 
 def test_public_only_masks_internal_entries(tmp_path):
