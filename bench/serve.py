@@ -122,6 +122,16 @@ class Server:
         return sizes
 
 
+def _stop(process: subprocess.Popen, sig: int, grace: float) -> None:
+    """Ask a server to stop with ``sig``; kill it after ``grace`` seconds."""
+    process.send_signal(sig)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _wait(base: str, process: subprocess.Popen, log: Path, path: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -181,12 +191,7 @@ def gunicorn(
         _wait(base, process, log, ready_path, timeout)
         yield Server(process, base, log, access)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process, signal.SIGTERM, 30)
 
 
 NGINX_CONF = """\
@@ -274,9 +279,4 @@ def nginx(upstreams: list[str], root: Path) -> Iterator[Server]:
         _wait(base, process, log, "/en/", 30)
         yield Server(process, base, log, root / "access.log")
     finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process, signal.SIGQUIT, 10)  # nginx's graceful stop
