@@ -247,7 +247,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_writes_on_replicas)
     account.init_app(app)
     account.csrf.exempt(api.bp)  # API calls carry no cookies: public, or a Bearer token
-    account.csrf.exempt(faq.feedback)  # anonymous votes: the answer's ref authorises them
+    account.csrf.exempt(faq.feedback)  # anonymous, rate-limited votes carry no credentials
     app.register_blueprint(faq.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(api.bp)
