@@ -361,6 +361,18 @@ class SearchIndex:
         """Return every entry whose stored keys equal ``terms`` (e.g. ``lang="en"``)."""
         return [Entry.from_stored(d["data"]) for d in self.searcher().documents(**terms)]
 
+    def stamps(self) -> dict[str, tuple[int, str, bool]]:
+        """Return ``{key: (revision, content_hash, outdated)}`` of every entry.
+
+        One stored document at a time, never every entry at once: a worker that
+        checks the index at start-up keeps its memory for answering.
+        """
+        out = {}
+        for stored in self.searcher().all_stored_fields():
+            data = stored["data"]
+            out[stored["key"]] = (data["revision"], data["content_hash"], data["outdated"])
+        return out
+
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 

@@ -240,7 +240,7 @@ def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: st
     """
     live = _live_revisions(db)
     outdated = translations.outdated_keys(db, source_lang)
-    indexed = {e.key: (e.revision, e.content_hash, e.outdated) for e in index.entries()}
+    indexed = index.stamps()
     stale = {
         key: rev
         for key, rev in live.items()
