@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,81 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE_CONTENT
+from tests.conftest import SAMPLE_CONTENT
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import serve  # bench/serve.py starts the real servers
 
 pytestmark = pytest.mark.slow
 QUESTION = "can I cancel my order before it ships?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    if shutil.which("gunicorn", path=os.path.dirname(sys.executable)) is None:
+    if not (serve.BIN / "gunicorn").exists():
         pytest.skip("gunicorn is not installed (pip install -e '.[test]')")
     shutil.copytree(SAMPLE_CONTENT, tmp_path / "content")
-    port = free_port()
-    env = {
-        **os.environ,
-        "KB_CONTENT_DIR": str(tmp_path / "content"),
-        "KB_DATA_DIR": str(tmp_path / "data"),
-    }
-    kb = os.path.join(os.path.dirname(sys.executable), "kb")
-    subprocess.run(
-        [kb, "users", "create", "agent", "--role", "agent"],
-        input="agent-password-1\nagent-password-1\n",
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    made = subprocess.run(
-        [kb, "tokens", "create", "agent"],
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    token = made.stdout.strip().splitlines()[-1]
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        [
-            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-            "-w",
-            "3",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                log.close()
-                pytest.fail(
-                    "gunicorn did not start:\n" + Path(tmp_path / "gunicorn.log").read_text()
-                )
-            time.sleep(0.2)
-    yield base, tmp_path, token
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(20)
-    log.close()
+    env = serve.kb_env(tmp_path / "content", tmp_path / "data")
+    token = serve.make_token(env, "agent", "agent")
+    with serve.gunicorn(
+        env, workers=3, log_dir=tmp_path / "logs", ready_path="/api/v1/openapi.json", timeout=60
+    ) as running:
+        yield running.base, tmp_path, token
 
 
 def get(url: str, token: str | None = None) -> str:
