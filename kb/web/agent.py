@@ -56,33 +56,29 @@ def _lookup() -> tuple[str, Answer | None, list[Candidate], str]:
     return question, public, (best + internal + list(rest))[:RESULTS], ref
 
 
-@bp.get("")
-def sidebar():
+def _render(template: str, **extra) -> str:
+    """Answer the request's question and render it with ``template`` (page or fragment)."""
     question, answer, results, ref = _lookup()
     return render_template(
-        "agent/sidebar.html",
+        template,
         lang=g.lang,
         q=question,
         answer=answer,
         results=results,
         ref=ref,
-        flagged=request.args.get("flagged") == "1",
         **_shared(),
+        **extra,
     )
+
+
+@bp.get("")
+def sidebar():
+    return _render("agent/sidebar.html", flagged=request.args.get("flagged") == "1")
 
 
 @bp.get("/search")
 def search():
-    question, answer, results, ref = _lookup()
-    return render_template(
-        "agent/_results.html",
-        lang=g.lang,
-        q=question,
-        answer=answer,
-        results=results,
-        ref=ref,
-        **_shared(),
-    )
+    return _render("agent/_results.html")
 
 
 @bp.post("/flag")
