@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import random
 import re
@@ -571,7 +572,7 @@ def markdown(report: dict) -> str:
         "# Load benchmark",
         "",
         f"Made by `python bench/load.py {' '.join(_args_text(report['args']))}` on "
-        f"{platform.node() and 'this machine'} ({_cpus()} cores, Python {platform.python_version()}), "
+        f"this machine ({os.cpu_count()} cores, Python {platform.python_version()}), "
         f"{time.strftime('%Y-%m-%d')}. Loopback only; wrk with one thread and "
         f"{report['args']['connections']} connections; each channel for "
         f"{report['args']['duration']:.0f} s. Server time is gunicorn's own request "
@@ -645,12 +646,6 @@ def _args_text(args: dict) -> list[str]:
         if args.get(key):
             out.append(f"--{key} {args[key]}")
     return out
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 def svg(report: dict) -> str:
