@@ -204,11 +204,15 @@ class AnswerEngine:
         # the last word is still being typed only when nothing (space, "?") follows it
         last_raw = typed[-1][0] if typed and typed[-1][2] == len(question) else None
         last = langs.fold(langs.normalise(last_raw, code), code) if last_raw else None
-        query = self.index.term_query(code, words, prefix_word=last)
-        if query is None:
+        if not words and not last:
             return [], True
         hits = self.index.search(
-            query, public_only=audience == PUBLIC, limit=POOL, time_limit=self.time_limit
+            code,
+            words,
+            prefix_word=last,
+            public_only=audience == PUBLIC,
+            limit=POOL,
+            time_limit=self.time_limit,
         )
         typed_stem = langs.stem(last_raw, code) if last_raw else None
         scored = self._score(

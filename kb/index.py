@@ -19,6 +19,7 @@ replaced version of an updated document, so we never call it).
 from __future__ import annotations
 
 import fcntl
+import heapq
 import logging
 import os
 import shutil
@@ -32,12 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.collectors import FilterCollector, WrappingCollector
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
-from whoosh.query import Or, Query, Term
+from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
-from whoosh.searching import TimeLimit
 
 from kb import lang as langs
 from kb.errors import IndexUnavailable
@@ -48,6 +47,9 @@ log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 30.0
 SCHEMA_VERSION = "3"
 FIELD_BOOSTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
+# BM25F's free parameters (Whoosh's defaults) and the coordination bonus's scale
+K1, B = 1.2, 0.75
+COORDINATION = 0.9
 
 
 @dataclass(frozen=True)
@@ -144,37 +146,6 @@ def _document(entry: Entry) -> dict[str, Any]:
     }
 
 
-class _DeadlineCollector(WrappingCollector):
-    """Stop collecting once a deadline passes (no timer thread, no signal: safe in any thread).
-
-    It sits below Whoosh's ``FilterCollector`` so masks still apply, and
-    raises ``TimeLimit`` which ``SearchIndex.search`` turns into partial results.
-    """
-
-    def __init__(self, child, timelimit: float):
-        super().__init__(child)
-        self.timelimit = timelimit
-        self.timedout = False
-        self._deadline = 0.0
-        self._n = 0
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self._deadline = time.monotonic() + self.timelimit
-        self._n = 0
-
-    def collect(self, sub_docnum):
-        self._n += 1
-        if self._n % 64 == 0 and time.monotonic() > self._deadline:
-            self.timedout = True
-            raise TimeLimit
-        self.child.collect(sub_docnum)
-
-    def collect_matches(self):
-        for sub_docnum in self.child.matches():
-            self.collect(sub_docnum)
-
-
 class SearchIndex:
     """The index in one data directory, shared by every worker process.
 
@@ -188,6 +159,9 @@ class SearchIndex:
         self.rebuild = rebuild
         self._local = threading.local()
         self._write_depth = threading.local()
+        # per index segment (segments never change but for deletions): field
+        # lengths and internal articles, read once by each process
+        self._segment_cache: dict[tuple[str, str], Any] = {}
 
     # --- locations -------------------------------------------------------------
 
@@ -336,11 +310,11 @@ class SearchIndex:
             except Exception:  # files of a swapped-out index may be gone
                 pass
         try:
-            searcher = self._open_index().searcher(weighting=BM25F())
+            searcher = self._open_index().searcher(weighting=BM25F(B=B, K1=K1))
         except IndexUnavailable:
             self.ensure()
             stamp = self._pointer_stamp()
-            searcher = self._open_index().searcher(weighting=BM25F())
+            searcher = self._open_index().searcher(weighting=BM25F(B=B, K1=K1))
         if current is not None:
             with suppress(Exception):
                 current.close()
@@ -376,79 +350,169 @@ class SearchIndex:
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
-    def term_query(self, code: str, words: list[str], *, prefix_word: str | None) -> Query | None:
-        """Return an OR query with a coordination bonus over the weighted fields of ``code``.
-
-        :param code: language code
-        :param words: analysed terms (already stemmed)
-        :param prefix_word: the last word as typed (unstemmed), matched as a prefix too
-        """
-        groups: list[Query] = []
-        for word in dict.fromkeys(words):
-            groups.append(
-                Or(
-                    [
-                        Term(f"{name}_{code}", word, boost=boost)
-                        for name, boost in FIELD_BOOSTS.items()
-                    ]
-                )
-            )
-        if prefix_word:
-            groups.append(Term(f"prefix_{code}", prefix_word, boost=1.0))
-        if not groups:
-            return None
-        return Or(groups, scale=0.9)
-
     def search(
         self,
-        query: Query,
+        code: str,
+        words: list[str],
         *,
+        prefix_word: str | None = None,
         public_only: bool,
         limit: int = 10,
         time_limit: float = 0.5,
     ) -> Hits:
-        """Run ``query``; return up to ``limit`` hits, best score first.
+        """Return up to ``limit`` articles matching any of ``words``, best BM25F score first.
 
+        Every word is looked for in the weighted fields of ``code`` (``FIELD_BOOSTS``),
+        and ``prefix_word`` (the last word as typed, unstemmed) in the prefix field.
+        Scores are Whoosh's BM25F with its coordination bonus, exactly what
+        ``Or([Or([Term(field, word, boost) ...]) ...], scale=COORDINATION)`` ranks,
+        but summed in one loop over each term's posting blocks instead of a tree of
+        Python matchers: at 10k articles a common word matches thousands of them,
+        and that tree spends about 40 µs on each (see ``docs/scaling.md``).
+
+        :param code: language code
+        :param words: analysed terms (already stemmed)
         :param public_only: leave out internal articles
-        :param time_limit: seconds after which collecting stops (partial results)
+        :param time_limit: seconds after which the remaining terms are skipped (partial results)
         """
+        leaves = [
+            (f"{name}_{code}", word, boost)
+            for word in dict.fromkeys(words)
+            for name, boost in FIELD_BOOSTS.items()
+        ]
+        if prefix_word:
+            leaves.append((f"prefix_{code}", prefix_word, 1.0))
+        groups = len(dict.fromkeys(words)) + (1 if prefix_word else 0)
         searcher = self.searcher()
-        # optimize=False: Whoosh's block-quality skipping changes the coordination
-        # bonus with the limit, and every channel must rank alike whatever it asks for
-        deadline = _DeadlineCollector(
-            searcher.collector(limit=limit, terms=True, optimize=False), time_limit
+        return _rank(
+            searcher,
+            self._segment_cache,
+            leaves,
+            coordinate=groups > 1,
+            public_only=public_only,
+            limit=limit,
+            deadline=time.monotonic() + time_limit,
         )
-        mask = Term("audience", "internal") if public_only else None
-        collector = FilterCollector(deadline, None, mask) if mask is not None else deadline
-        try:
-            searcher.search_with_collector(query, collector)
-        except TimeLimit:
-            log.info("search cut short after %.2fs: %s", time_limit, query)
-        hits = Hits()
-        hits.complete = not deadline.timedout
-        for hit in collector.results():
-            matched = frozenset(
-                (f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                for f, t in (hit.matched_terms() or ())
-            )
-            hits.append(Hit(score=hit.score, matched=matched, load=_loader(hit), docnum=hit.docnum))
-        return hits
 
     def field_idf(self, field_name: str, term: str) -> float:
         """Return the inverse document frequency of ``term`` in ``field_name``."""
         return self.searcher().idf(field_name, term)
 
 
+def _segment_data(cache: dict, reader, field: str) -> Any:
+    """Return a segment's field lengths by document, or its internal documents (``field=""``)."""
+    key = (reader.segment().segid, field)
+    data = cache.get(key)
+    if data is None:
+        if len(cache) > 512:  # old segments pile up after many publishes: start afresh
+            cache.clear()
+        if field:
+            data = [
+                reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
+            ]
+        elif ("audience", b"internal") in reader:
+            data = frozenset(reader.postings("audience", b"internal").all_ids())
+        else:
+            data = frozenset()
+        cache[key] = data
+    return data
+
+
+def _rank(
+    searcher,
+    cache: dict,
+    leaves: list[tuple[str, str, float]],
+    *,
+    coordinate: bool,
+    public_only: bool,
+    limit: int,
+    deadline: float,
+) -> Hits:
+    """Score every document matching a leaf (field, word, boost) and return the best ``limit``.
+
+    The same sums Whoosh's matchers compute, leaf by leaf over each segment's
+    posting blocks: BM25F per leaf, times its boost, summed per document, then
+    Whoosh's coordination bonus (``CoordMatcher``) over the number of leaves a
+    document matches. ``tests/test_index.py`` checks the result against Whoosh's
+    own query on every question of the sample content.
+    """
+    terms = [
+        (
+            field,
+            word,
+            word.encode("utf-8"),
+            searcher.idf(field, word) * boost * (K1 + 1),
+            K1 * B / (searcher.avg_field_length(field) or 1),
+        )
+        for field, word, boost in leaves
+    ]
+    base = K1 * (1 - B)
+    # the coordination bonus counts the leaves present anywhere in the index, so
+    # a ranking never depends on how the index happens to be split in segments
+    whole = searcher.reader()
+    present = [(1 << i, t) for i, t in enumerate(terms) if (t[0], t[2]) in whole]
+    count = len(present)
+    found: list[tuple[float, int, int]] = []
+    complete, read = True, 0
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        size = reader.doc_count_all()
+        scores = [0.0] * size
+        masks = [0] * size
+        for bit, (name, _word, text, weight, per_length) in present:
+            if (name, text) not in reader:
+                continue
+            if read and time.monotonic() > deadline:  # at least one term, then partial results
+                complete = False
+                break
+            read += 1
+            lengths = _segment_data(cache, reader, name)
+            postings = reader.postings(name, text)
+            if isinstance(postings, FilterMatcher):  # the segment has deletions: skipped below
+                postings = postings.child
+            while postings.is_active():
+                postings._read_ids()  # a whole block at a time (whoosh-reloaded is pinned)
+                postings._read_weights()
+                for d, tf in zip(postings._ids, postings._weights, strict=True):
+                    scores[d] += weight * tf / (tf + base + per_length * lengths[d])
+                    masks[d] |= bit
+                postings._next_block()
+        skip = reader.deleted_docs_set  # cached by the reader
+        if public_only:
+            skip = skip | _segment_data(cache, reader, "")
+        for d, mask in enumerate(masks):
+            if not mask or d in skip:
+                continue
+            score = scores[d]
+            if coordinate:  # Whoosh's "SQR" coordination bonus, as CoordMatcher computes it
+                score = (
+                    0.0
+                    if count == COORDINATION
+                    else (score + (mask.bit_count() - 1) / (count - COORDINATION) ** 2)
+                    * ((count - 1) / count)
+                )
+            found.append((score, -(d + offset), mask))
+    hits = Hits()
+    hits.complete = complete
+    for score, negative, mask in heapq.nlargest(limit, found):
+        docnum = -negative
+        matched = frozenset((t[0], t[1]) for i, t in enumerate(terms) if mask >> i & 1)
+        hits.append(
+            Hit(score=score, matched=matched, load=_loader(searcher, docnum), docnum=docnum)
+        )
+    return hits
+
+
 _FORMATTER = HtmlFormatter(tagname="mark", between=" … ")
 _FRAGMENTER = ContextFragmenter(maxchars=160, surround=60)
 
 
-def _loader(hit) -> Callable[[], Entry]:
+def _loader(searcher, docnum: int) -> Callable[[], Entry]:
     loaded: list[Entry] = []
 
     def load() -> Entry:  # parsed once, however many signals ask for it
         if not loaded:
-            loaded.append(Entry.from_stored(hit["data"]))
+            loaded.append(Entry.from_stored(searcher.stored_fields(docnum)["data"]))
         return loaded[0]
 
     return load
