@@ -15,12 +15,24 @@
 
   function items() { return box.querySelectorAll(".result"); }
 
-  function select(n) {
+  function mark(n) {
     var list = items();
-    if (!list.length) { selected = -1; return; }
+    if (!list.length) { selected = -1; return null; }
     selected = Math.max(0, Math.min(n, list.length - 1));
     list.forEach(function (el, i) { el.setAttribute("aria-selected", i === selected ? "true" : "false"); });
-    list[selected].focus();
+    return list[selected];
+  }
+
+  function select(n) {
+    var el = mark(n);
+    if (el) { el.focus(); }
+  }
+
+  // a text field other than the search box (the flag comment): its keys are typing, not shortcuts
+  function typing(el) {
+    if (el === input) { return false; }
+    return el.tagName === "TEXTAREA" || el.isContentEditable ||
+      (el.tagName === "INPUT" && !/^(button|submit|reset|checkbox|radio)$/.test(el.type));
   }
 
   // live=1: an as-you-type request, not recorded; the question is recorded once the
@@ -80,20 +92,34 @@
   lang.addEventListener("change", function () { load(false); input.focus(); });
   form.addEventListener("submit", function (ev) { ev.preventDefault(); clearTimeout(settle); load(false); });
 
+  // Shortcuts leave other controls alone: Enter on a focused button, link or summary
+  // does what it says, and text typed in the flag comment stays text.
   document.addEventListener("keydown", function (ev) {
+    var target = ev.target;
+    var onResult = target.classList && target.classList.contains("result");
+    if (typing(target) || ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    if (target.tagName === "SELECT" && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) { return; }
+    if (target.type === "radio" && /^Arrow/.test(ev.key)) { return; }
     if (ev.key === "ArrowDown") { ev.preventDefault(); select(selected + 1); }
     else if (ev.key === "ArrowUp") {
       ev.preventDefault();
       if (selected <= 0) { selected = -1; input.focus(); } else { select(selected - 1); }
-    } else if (ev.key === "Enter" && selected >= 0 && document.activeElement !== input) {
+    } else if (ev.key === "Enter" && onResult) {
       ev.preventDefault();
-      var d = items()[selected].querySelector("details");
+      var d = target.querySelector("details");
       if (d) { d.open = !d.open; }
-    } else if (ev.key === "c" && selected >= 0 && document.activeElement !== input) {
-      var b = items()[selected].querySelector("button.copy");
+    } else if (ev.key === "c" && onResult) {
+      var b = target.querySelector("button.copy");
       if (b) { copy(b); }
     } else if (ev.key === "Escape") { input.value = ""; input.focus(); load(true); }
-    else if (ev.key === "/" && document.activeElement !== input) { ev.preventDefault(); input.focus(); }
+    else if (ev.key === "/" && target !== input) { ev.preventDefault(); input.focus(); }
+  });
+
+  // Tab into a result's buttons and links: the arrows go on from that result
+  box.addEventListener("focusin", function (ev) {
+    var li = ev.target.closest(".result");
+    var at = li ? Array.prototype.indexOf.call(items(), li) : -1;
+    if (at >= 0 && at !== selected) { mark(at); }
   });
 
   box.addEventListener("click", function (ev) {

@@ -180,3 +180,14 @@ def agent_client(sample_app, sample_users):
     client = sample_app.test_client()
     assert login(client, "agent1").status_code == 302
     return client
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test apart.
+
+    (``tests/test_e2e.py`` saves screenshots of the browser's pages when a test fails.)
+    """
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
