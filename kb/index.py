@@ -340,6 +340,10 @@ class SearchIndex:
 
     # --- reading ---------------------------------------------------------------
 
+    def built_before(self) -> bool:
+        """Return True when an index was ever built here (even if it is gone or damaged now)."""
+        return self._pointer.exists() or any(self.root.glob("ix-*"))
+
     def exists(self) -> bool:
         """Return True when a readable current index is present."""
         try:

@@ -246,9 +246,13 @@ def reconcile(
             log.warning(
                 "removed %d temp files of interrupted writes: %s", len(leftovers), leftovers
             )
+        built_before = index.built_before()
         index.remove_leftovers()
         report = record_external_changes(content_dir, db, source_lang=source_lang)
-        if full or not index.exists():
+        readable = index.exists()
+        if full or not readable:
+            if built_before and not readable:
+                log.warning("search index in %s missing or unreadable: rebuilding", index.root)
             rebuild(index, db, source_lang=source_lang)
             report.rebuilt = True
         else:
