@@ -21,6 +21,12 @@ TEMP_SUFFIX = ".tmp"
 _LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{32}\.tmp$")  # what _temp_name makes
 
 
+def failed_message(what: str, exc: BaseException) -> str:
+    """Return what an editor is told when ``what`` could not be saved (e.g. a full disk)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"could not save {what}: {reason}. Nothing was changed; try again later."
+
+
 def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries (the rename) to disk."""
     fd = os.open(folder, os.O_RDONLY)
@@ -50,7 +56,7 @@ def write_temp(path: Path, text: str) -> Path:
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise WriteFailed(f"could not write {path.name}: {exc.strerror or exc}") from None
+        raise WriteFailed(failed_message(path.name, exc)) from None
     return tmp
 
 
@@ -68,7 +74,7 @@ def atomic_write(path: Path, text: str) -> None:
     except OSError as exc:
         with suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise WriteFailed(f"could not write {path.name}: {exc.strerror or exc}") from None
+        raise WriteFailed(failed_message(path.name, exc)) from None
 
 
 class FileChanges:

@@ -157,7 +157,11 @@ def _writer(ix, **options: Any) -> Iterator[Any]:
     a writer fails to start, e.g. on a full disk, blocking every later write
     until the process ends.
     """
-    writer = ix.writer(_lk=False, **options)
+    try:
+        writer = ix.writer(_lk=False, **options)
+    except BaseException:  # it may have made its temp folder already
+        shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
+        raise
     try:
         yield writer
         writer.commit()

@@ -22,7 +22,7 @@ import sqlite_utils
 from kb import content, render, store, translations
 from kb.content import Article, Problem
 from kb.errors import ArticleNotFound, BadRequest, KBError, WriteFailed
-from kb.files import FileChanges, remove_leftovers, write_temp
+from kb.files import FileChanges, failed_message, remove_leftovers, write_temp
 from kb.index import Entry, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -381,7 +381,7 @@ def publish(
                 tmp.unlink(missing_ok=True)
             _undo(files, index if indexing else None, db, source_lang, what=article.key)
             if isinstance(exc, OSError | sqlite3.Error):
-                raise WriteFailed(_write_failed_message(rel, exc)) from exc
+                raise WriteFailed(failed_message(rel, exc)) from exc
             raise
         files.commit()
     return Published(revision, entries[0])
@@ -431,11 +431,6 @@ def _undo(
         _repair_index(index, db, source_lang)  # cheap: only entries that differ are written
     except Exception as exc:  # the next start repairs it
         log.error("could not put back the index entries of %s: %r", what, exc)
-
-
-def _write_failed_message(rel: str, exc: BaseException) -> str:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return f"could not save {rel}: {reason}. Nothing was changed; try again later."
 
 
 def _flag_changes(
@@ -512,7 +507,7 @@ def retire(
         except BaseException as exc:
             _undo(files, index if indexing else None, db, source_lang, what=key)
             if isinstance(exc, OSError | sqlite3.Error):
-                raise WriteFailed(_write_failed_message(latest.path or key, exc)) from exc
+                raise WriteFailed(failed_message(latest.path or key, exc)) from exc
             raise
         files.commit()
     return Published(revision, None)
