@@ -70,3 +70,10 @@ class SyncFailed(KBError):
 
     status = 500
     code = "sync_failed"
+
+
+class WriteFailed(KBError):
+    """A file or the database could not be written (a full disk, permissions); nothing was changed."""
+
+    status = 507
+    code = "write_failed"

@@ -22,6 +22,7 @@ import fcntl
 import heapq
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -50,6 +51,9 @@ FIELD_BOOSTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 # BM25F's free parameters (Whoosh's defaults) and the coordination bonus's scale
 K1, B = 1.2, 0.75
 COORDINATION = 0.9
+_FOLDER_NAME = re.compile(r"ix-[0-9]{14}-[0-9a-f]{8}")
+# files in an index folder that are not Whoosh's data (its lock, our schema stamp)
+_NOT_DATA = {"MAIN_WRITELOCK", "SCHEMA"}
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,30 @@ def _document(entry: Entry) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _writer(ix, **options: Any) -> Iterator[Any]:
+    """Yield a Whoosh writer, committed when the block ends, cancelled on any error.
+
+    Whoosh's own lock is not used: ``SearchIndex.write_lock`` already serialises
+    every writer, and Whoosh's lock stays held (its file descriptor leaks) when
+    a writer fails to start, e.g. on a full disk, blocking every later write
+    until the process ends.
+    """
+    try:
+        writer = ix.writer(_lk=False, **options)
+    except BaseException:  # it may have made its temp folder already
+        shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
+        raise
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        if not writer.is_closed:
+            with suppress(Exception):
+                writer.cancel()
+        raise
+
+
 class SearchIndex:
     """The index in one data directory, shared by every worker process.
 
@@ -170,11 +198,12 @@ class SearchIndex:
         return self.root / "CURRENT"
 
     def _current_name(self) -> str | None:
+        """Return the live folder's name; None when ``CURRENT`` is missing or damaged."""
         try:
-            name = self._pointer.read_text("utf-8").strip()
-        except FileNotFoundError:
+            name = self._pointer.read_bytes().decode("ascii").strip()
+        except (FileNotFoundError, UnicodeDecodeError):
             return None
-        return name or None
+        return name if _FOLDER_NAME.fullmatch(name) else None
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
@@ -225,12 +254,11 @@ class SearchIndex:
             folder.mkdir(parents=True)
             try:
                 ix = whoosh_index.create_in(str(folder), make_schema())
-                writer = ix.writer(limitmb=256)
                 count = 0
-                for entry in entries:
-                    writer.add_document(**_document(entry))
-                    count += 1
-                writer.commit()
+                with _writer(ix, limitmb=256) as writer:
+                    for entry in entries:
+                        writer.add_document(**_document(entry))
+                        count += 1
                 (folder / "SCHEMA").write_text(SCHEMA_VERSION)
                 tmp = self.root / f"CURRENT.{name}.tmp"
                 tmp.write_text(name)
@@ -240,6 +268,32 @@ class SearchIndex:
                 raise
             self._remove_old(keep=name)
             return count
+
+    def remove_leftovers(self) -> None:
+        """Delete what writers killed half-way left behind; call it under the write lock.
+
+        That is: pointer temp files, index folders that are not the live one
+        (a build that died), and Whoosh's temp files in the live folder
+        (then an empty commit lets Whoosh delete segments no commit adopted).
+        """
+        name = self._current_name()
+        if not self.root.is_dir():
+            return
+        self._remove_old(keep=name or "")
+        folder = self.root / name if name else None
+        if folder is None or not folder.is_dir():
+            return
+        stale = [p for p in folder.iterdir() if p.name.endswith(".tmp") or ".toc." in p.name]
+        if not stale:
+            return
+        log.warning("removing leftovers of an interrupted index write: %s", stale)
+        for path in stale:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        with suppress(IndexUnavailable), _writer(self._open_index()):
+            pass  # an empty commit: Whoosh deletes the segment files no commit adopted
 
     def _remove_old(self, keep: str) -> None:
         for child in self.root.iterdir():
@@ -251,25 +305,30 @@ class SearchIndex:
     def update(self, entries: Iterable[Entry] = (), delete_keys: Iterable[str] = ()) -> None:
         """Replace or add ``entries`` and delete ``delete_keys`` in one commit."""
         with self.write_lock():
-            ix = self._open_index()
-            writer = ix.writer(timeout=WRITE_TIMEOUT)
             try:
+                ix = self._open_index()
+            except IndexUnavailable:  # deleted or damaged: rebuild it, then apply the change
+                self.ensure()
+                ix = self._open_index()
+            with _writer(ix) as writer:
                 for key in delete_keys:
                     writer.delete_by_term("key", key)
                 for entry in entries:
                     writer.update_document(**_document(entry))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
 
     # --- reading ---------------------------------------------------------------
+
+    def built_before(self) -> bool:
+        """Return True when an index was ever built here (even if it is gone or damaged now)."""
+        return self._pointer.exists() or any(self.root.glob("ix-*"))
 
     def exists(self) -> bool:
         """Return True when a readable current index is present."""
         try:
-            self._open_index()
+            self._open_index().reader().close()  # opening the segments finds most damage
         except IndexUnavailable:
+            return False
+        except Exception:  # a segment that cannot be read is damage too
             return False
         return True
 
@@ -298,28 +357,65 @@ class SearchIndex:
                 log.warning("search index missing or unreadable in %s: rebuilding", self.root)
                 self.rebuild(self)
 
-    def searcher(self):
-        """Return this thread's searcher, reopened if the index changed since it was opened."""
+    def _rebuild_damaged(self, name: str | None, why: str) -> None:
+        """Rebuild the index into a new folder, unless another process already replaced ``name``."""
+        if self.rebuild is None:
+            raise IndexUnavailable(f"the search index is damaged ({why})")
+        with self.write_lock(timeout=300):
+            if self._current_name() == name:
+                log.warning("search index %s is damaged (%s): rebuilding", name, why)
+                self.rebuild(self)
+
+    def searcher(self, *, verify: bool = True):
+        """Return this thread's searcher, reopened if the index changed since it was opened.
+
+        Whoosh never rewrites a file of a committed generation, so when the open
+        generation is still the latest but one of its files changed on disk, the
+        index was damaged under us (reading a truncated, memory-mapped segment
+        would even kill the process): it is rebuilt into a new folder.
+
+        :param verify: check the files too (about 10 us each); off for the many
+            look-ups an answer makes right after its first call checked them
+        """
         local = self._local
         stamp = self._pointer_stamp()
         current = getattr(local, "searcher", None)
         if current is not None and local.stamp == stamp:
-            try:
-                if current.up_to_date():
-                    return current
-            except Exception:  # files of a swapped-out index may be gone
-                pass
+            state = _state(current, local.files if verify else None)
+            if state == "fresh":
+                return current
+            if state == "damaged":
+                log.warning("files of the open search index %s changed on disk", local.name)
+                self._drop_searcher()
+                current = None
+                self._rebuild_damaged(local.name, "its files changed on disk")
         try:
-            searcher = self._open_index().searcher(weighting=BM25F(B=B, K1=K1))
+            searcher, name = self._open_searcher()
         except IndexUnavailable:
             self.ensure()
-            stamp = self._pointer_stamp()
-            searcher = self._open_index().searcher(weighting=BM25F(B=B, K1=K1))
+            searcher, name = self._open_searcher()
         if current is not None:
             with suppress(Exception):
                 current.close()
-        local.searcher, local.stamp = searcher, stamp
+        local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
+        local.files = _fingerprint(self.root / name)
         return searcher
+
+    def _open_searcher(self):
+        name = self._current_name()
+        try:
+            return self._open_index().searcher(weighting=BM25F(B=B, K1=K1)), name
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # a segment that cannot be read
+            raise IndexUnavailable(f"the search index is unreadable: {exc!r}") from exc
+
+    def _drop_searcher(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if current is not None:
+            with suppress(Exception):
+                current.close()
 
     def generation(self) -> str:
         """Return an identifier that changes whenever what searches return changes."""
@@ -396,7 +492,46 @@ class SearchIndex:
 
     def field_idf(self, field_name: str, term: str) -> float:
         """Return the inverse document frequency of ``term`` in ``field_name``."""
-        return self.searcher().idf(field_name, term)
+        return self.searcher(verify=False).idf(field_name, term)
+
+
+def _fingerprint(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Return ``{file: (inode, size, mtime)}`` of the index files in ``folder``."""
+    out = {}
+    with suppress(OSError):
+        for item in os.scandir(folder):
+            if item.name in _NOT_DATA or item.name.endswith(".tmp") or not item.is_file():
+                continue
+            st = item.stat()
+            out[item.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _unchanged(files: dict[str, tuple[int, int, int]]) -> bool:
+    for path, stamp in files.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != stamp:
+            return False
+    return True
+
+
+def _state(searcher, files: dict[str, tuple[int, int, int]] | None) -> str:
+    """Return ``fresh``, ``stale`` (a newer generation was committed) or ``damaged``.
+
+    :param files: the fingerprint of the searcher's files, or None not to check them
+    """
+    try:
+        if not searcher.up_to_date():
+            return "stale"
+        if files is None or _unchanged(files):
+            return "fresh"
+        # a commit that finished meanwhile deletes the files it replaced: not damage
+        return "damaged" if searcher.up_to_date() else "stale"
+    except Exception:  # the folder is gone: open the index afresh
+        return "stale"
 
 
 def _segment_data(cache: dict, reader, field: str) -> Any:

@@ -4,15 +4,16 @@
 editor), records them as revisions by ``external`` and updates the index
 incrementally. ``rebuild`` builds a whole new index from the recorded
 revisions. Both run under the index write lock, so several worker processes
-starting at once do the work once.
+starting at once do the work once; ``reconcile`` also removes the temp files
+of writes that a killed process left behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import uuid
+import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import sqlite_utils
 
 from kb import content, render, store, translations
 from kb.content import Article, Problem
-from kb.errors import ArticleNotFound, BadRequest, KBError
+from kb.errors import ArticleNotFound, BadRequest, KBError, WriteFailed
+from kb.files import FileChanges, failed_message, remove_leftovers, write_temp
 from kb.index import Entry, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -39,43 +41,6 @@ class Conflict(KBError):
         super().__init__(message)
         self.current = current
         self.base_revision = base_revision
-
-
-class WriteFailed(KBError):
-    """The article file could not be written; nothing was changed."""
-
-    status = 507
-    code = "write_failed"
-
-
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (the rename) to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
-
-    Temp file in the same folder, flush, fsync, ``os.replace``, fsync the folder.
-
-    :raises WriteFailed: on any OS error (disk full, permissions); the temp file is removed
-    """
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WriteFailed(f"could not write {path.name}: {exc.strerror or exc}") from None
 
 
 def faq_url(lang: str, article_id: str) -> str:
@@ -276,8 +241,18 @@ def reconcile(
     :param full: rebuild the whole index even when an incremental update would do
     """
     with index.write_lock():
+        leftovers = remove_leftovers(content_dir)
+        if leftovers:
+            log.warning(
+                "removed %d temp files of interrupted writes: %s", len(leftovers), leftovers
+            )
+        built_before = index.built_before()
+        index.remove_leftovers()
         report = record_external_changes(content_dir, db, source_lang=source_lang)
-        if full or not index.exists():
+        readable = index.exists()
+        if full or not readable:
+            if built_before and not readable:
+                log.warning("search index in %s missing or unreadable: rebuilding", index.root)
             rebuild(index, db, source_lang=source_lang)
             report.rebuilt = True
         else:
@@ -346,17 +321,22 @@ def publish(
     source_lang: str = "en",
     expect: tuple[str, str] | None = None,
 ) -> Published:
-    """Publish a whole article file: write it atomically, record the revision, update the index.
+    """Publish a whole article file: write it atomically, update the index, record the revision.
 
     Writers are serialised by the index write lock, so of two publishes from
     the same base revision exactly one wins and the other gets ``Conflict``.
+    The revision's SQLite transaction commits last; any failure before that
+    puts the file and the index entries back, so nothing is half-published.
+    A process killed after the rename leaves the new file, which the next
+    start records as a change made outside the app (``content/`` is the truth).
 
     :param text: the whole file (front matter and body)
     :param base_revision: the revision the edit started from (0 for a new article)
     :param expect: ``(id, lang)`` the text must have (from the URL)
     :raises ArticleInvalid: when the text does not parse (nothing is written)
     :raises Conflict: when the article changed since ``base_revision``
-    :raises WriteFailed: when the file cannot be written (nothing is recorded)
+    :raises WriteFailed: when the file, the index or the database cannot be written
+        (a full disk); nothing is changed
     """
     article, note = validate_submission(text, note, expect)
     with index.write_lock():
@@ -364,48 +344,93 @@ def publish(
         rel = content.article_path(article)
         article = article.with_changes(path=rel)
         canonical = content.serialise(article)
-        atomic_write(content_dir / rel, canonical)
-        old_path = latest.path if latest and not latest.retired else None
-        if old_path and old_path != rel:  # the category (folder) changed
-            (content_dir / old_path).unlink(missing_ok=True)
-        with store.immediate(db):
-            revision = store.record_revision(
-                db,
-                article_id=article.id,
-                lang=article.lang,
-                action=action,
-                author=author,
-                content_hash=article.content_hash,
-                text=canonical,
-                path=rel,
-                note=note,
-            )
-            store.audit(
-                db,
-                actor=author,
-                action=f"article.{action}",
-                target=article.key,
-                detail=f"r{revision.revision}: {note}",
-            )
-        live = _live_revisions(db)  # for kb: links; no need to parse every article
-        outdated = translations.outdated_keys(db, source_lang, article_id=article.id)
-        entry = make_entry(
-            article,
-            revision,
-            keys=set(live),
-            source_lang=source_lang,
-            outdated=article.key in outdated,
-        )
-        flagged = _flag_changes(
-            index,
-            live,
-            outdated,
-            article_id=article.id,
-            skip_key=article.key,
-            source_lang=source_lang,
-        )
-        index.update([entry, *flagged])
-    return Published(revision, entry)
+        tmp = write_temp(content_dir / rel, canonical)
+        files = FileChanges()
+        indexing = False
+        try:
+            # the revision commits last: until then every step can be undone, so a
+            # failure anywhere leaves file, history and index as they were
+            with store.immediate(db):
+                revision = store.record_revision(
+                    db,
+                    article_id=article.id,
+                    lang=article.lang,
+                    action=action,
+                    author=author,
+                    content_hash=article.content_hash,
+                    text=canonical,
+                    path=rel,
+                    note=note,
+                )
+                store.audit(
+                    db,
+                    actor=author,
+                    action=f"article.{action}",
+                    target=article.key,
+                    detail=f"r{revision.revision}: {note}",
+                )
+                files.replace(tmp, content_dir / rel)
+                old_path = latest.path if latest and not latest.retired else None
+                if old_path and old_path != rel:  # the category (folder) changed
+                    files.remove(content_dir / old_path)
+                entries = _publish_entries(index, db, article, revision, source_lang)
+                indexing = True
+                index.update(entries)
+        except BaseException as exc:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            _undo(files, index if indexing else None, db, source_lang, what=article.key)
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise WriteFailed(failed_message(rel, exc)) from exc
+            raise
+        files.commit()
+    return Published(revision, entries[0])
+
+
+def _publish_entries(
+    index: SearchIndex,
+    db: sqlite_utils.Database,
+    article: Article,
+    revision: store.Revision,
+    source_lang: str,
+) -> list[Entry]:
+    """Return the index entries a publish changes: the article, and translations newly (not) outdated."""
+    live = _live_revisions(db)  # for kb: links; no need to parse every article
+    outdated = translations.outdated_keys(db, source_lang, article_id=article.id)
+    entry = make_entry(
+        article,
+        revision,
+        keys=set(live),
+        source_lang=source_lang,
+        outdated=article.key in outdated,
+    )
+    flagged = _flag_changes(
+        index, live, outdated, article_id=article.id, skip_key=article.key, source_lang=source_lang
+    )
+    return [entry, *flagged]
+
+
+def _undo(
+    files: FileChanges,
+    index: SearchIndex | None,
+    db: sqlite_utils.Database,
+    source_lang: str,
+    what: str,
+) -> None:
+    """Put back the files of a change that was not recorded, and the index entries it changed.
+
+    :param index: the index, when the change may have reached it
+    """
+    try:
+        files.undo()
+    except OSError as exc:  # the next start records whatever the files then say
+        log.error("could not put back the files of %s: %s", what, exc)
+    if index is None:
+        return
+    try:
+        _repair_index(index, db, source_lang)  # cheap: only entries that differ are written
+    except Exception as exc:  # the next start repairs it
+        log.error("could not put back the index entries of %s: %r", what, exc)
 
 
 def _flag_changes(
@@ -446,6 +471,7 @@ def retire(
     author: str,
     note: str,
     base_revision: int | None = None,
+    source_lang: str = "en",
 ) -> Published:
     """Retire an article: remove its file, record a ``retire`` revision, drop it from the index.
 
@@ -460,26 +486,30 @@ def retire(
             raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
         if base_revision is not None:
             check_base(db, key, base_revision)
-        if latest.path:
-            try:
-                (content_dir / latest.path).unlink(missing_ok=True)
-                fsync_dir((content_dir / latest.path).parent)
-            except OSError as exc:
-                raise WriteFailed(
-                    f"could not remove {latest.path}: {exc.strerror or exc}"
-                ) from None
-        with store.immediate(db):
-            revision = store.record_revision(
-                db,
-                article_id=article_id,
-                lang=lang,
-                action="retire",
-                author=author,
-                path=latest.path,
-                note=note,
-            )
-            store.audit(db, actor=author, action="article.retire", target=key, detail=note)
-        index.update(delete_keys=[key])
+        files = FileChanges()
+        indexing = False
+        try:
+            with store.immediate(db):
+                revision = store.record_revision(
+                    db,
+                    article_id=article_id,
+                    lang=lang,
+                    action="retire",
+                    author=author,
+                    path=latest.path,
+                    note=note,
+                )
+                store.audit(db, actor=author, action="article.retire", target=key, detail=note)
+                if latest.path:
+                    files.remove(content_dir / latest.path)
+                indexing = True
+                index.update(delete_keys=[key])
+        except BaseException as exc:
+            _undo(files, index if indexing else None, db, source_lang, what=key)
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise WriteFailed(failed_message(latest.path or key, exc)) from exc
+            raise
+        files.commit()
     return Published(revision, None)
 
 

@@ -60,14 +60,21 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """Run a read-then-write block in ``BEGIN IMMEDIATE`` (takes the write lock up front)."""
+    """Run a read-then-write block in ``BEGIN IMMEDIATE`` (takes the write lock up front).
+
+    Either the block and its ``COMMIT`` succeed, or it is rolled back and the error raised.
+    """
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        # a COMMIT that fails (disk full, I/O error) may leave the transaction open,
+        # holding the write lock until the connection closes: every other writer
+        # would then wait for the busy timeout and fail with "database is locked"
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import publish, store
+from kb import files, publish, store
 from kb.content import ArticleInvalid
 from kb.errors import ArticleNotFound, BadRequest
 from tests.conftest import article_text
@@ -65,7 +65,7 @@ def test_failure_between_write_and_rename_leaves_the_old_file(kb, monkeypatch):
     def boom(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(publish.WriteFailed, match="No space left"):
         do_publish(kb, TEXT.replace("Five days.", "Three days."), base=1)
     monkeypatch.undo()
@@ -91,13 +91,25 @@ def test_full_disk_on_write_is_a_clear_error(kb, monkeypatch):
     assert kb.engine.article("refund-time", "en").summary_text == "Five days."
 
 
-def test_crash_before_index_update_is_repaired_at_startup(kb, monkeypatch):
+def test_failed_index_update_rolls_the_publish_back(kb, monkeypatch):
     monkeypatch.setattr(
         kb.index, "update", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed"))
     )
     with pytest.raises(RuntimeError):
         do_publish(kb, TEXT.replace("Five days.", "Three days."), base=1)
     monkeypatch.undo()
+    # the revision commits last, so file, history and index are all still revision 1
+    assert (kb.content_dir / "en/refunds/refund-time.md").read_text().endswith("Five days.\n")
+    assert [r.revision for r in store.history(kb.db, "refund-time", "en")] == [1]
+    assert kb.engine.article("refund-time", "en").revision == 1
+    assert kb.startup().touched == []
+
+
+def test_index_lagging_the_history_is_repaired_at_startup(kb):
+    # e.g. an index folder restored from an old backup: the history is ahead of it
+    text = TEXT.replace("Five days.", "Three days.")
+    (kb.content_dir / "en/refunds/refund-time.md").write_text(text)
+    publish.record_external_changes(kb.content_dir, kb.db)
     assert kb.engine.article("refund-time", "en").revision == 1  # the index lags
     kb.startup()  # a restart
     entry = kb.engine.article("refund-time", "en")
@@ -183,8 +195,8 @@ def test_two_processes_publishing_the_same_base_exactly_one_wins(kb, tmp_path):
 def test_atomic_write_fsyncs_and_replaces(tmp_path, monkeypatch):
     synced = []
     real = os.fsync
-    monkeypatch.setattr(publish.os, "fsync", lambda fd: (synced.append(fd), real(fd)))
-    publish.atomic_write(tmp_path / "a" / "x.md", "hello\n")
+    monkeypatch.setattr(files.os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    files.atomic_write(tmp_path / "a" / "x.md", "hello\n")
     assert (tmp_path / "a" / "x.md").read_text() == "hello\n"
     assert len(synced) == 2  # the file, then the folder
     assert [p.name for p in Path(tmp_path / "a").iterdir()] == ["x.md"]

@@ -334,6 +334,7 @@ def delete_article(article_id: str):
         author=user.name,
         note=note,
         base_revision=base,
+        source_lang=kb.source_lang,
     )
     return jsonify(
         {

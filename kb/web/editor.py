@@ -470,9 +470,14 @@ def _save(article_id: str | None, lang: str | None):
         )
     except publish.Conflict as exc:
         return conflict_page(exc, sub)
-    except BadRequest as exc:  # e.g. a missing change note
+    except (BadRequest, publish.WriteFailed) as exc:  # a missing note; a full disk
+        # the form comes back with the text as typed, so nothing the editor wrote is lost
         return _edit_page(
-            **{**page, "problems": [Problem("form", 0, exc.message), *problems], "status": 400}
+            **{
+                **page,
+                "problems": [Problem("form", 0, exc.message), *problems],
+                "status": exc.status,
+            }
         )
     if sub.draft_id is not None:
         store.decide_draft(db, sub.draft_id, status=store.APPROVED, by=current_user.name)
@@ -633,8 +638,9 @@ def retire(lang: str, article_id: str):
             author=current_user.name,
             note=note,
             base_revision=_int_field("base_revision"),
+            source_lang=kb.source_lang,
         )
-    except publish.Conflict as exc:
+    except (publish.Conflict, publish.WriteFailed) as exc:
         flash(f"Not retired: {exc.message}", "error")
         return redirect(url_for("editor.history", lang=lang, article_id=article_id)), 303
     flash(
