@@ -337,7 +337,8 @@ def delete_article(article_id: str):
         base = int(raw_base) if raw_base is not None else None
     except ValueError:
         raise BadRequest("'base_revision' must be a whole number") from None
-    note = request.args.get("note") or "retired through the API"
+    # the note is optional here: absent or blank, the retirement says where it came from
+    note = (request.args.get("note") or "").strip() or "retired through the API"
     kb = current_kb()
     done = publish.retire(
         kb.content_dir,
