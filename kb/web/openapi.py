@@ -7,6 +7,8 @@ from typing import Any
 from kb.lang import LANGUAGES
 
 _LANG = {"type": "string", "enum": list(LANGUAGES)}
+# A question must have a non-blank character: whitespace alone is a 400.
+_QUESTION = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -125,7 +127,7 @@ def _param(
     return {"name": name, "in": where, "required": required, "schema": schema}
 
 
-_Q = _param("q", {"type": "string", "minLength": 1, "maxLength": 500}, required=True)
+_Q = _param("q", _QUESTION, required=True)
 _LANG_PARAM = _param("lang", _LANG)
 
 
@@ -283,7 +285,13 @@ def openapi_document() -> dict[str, Any]:
                             "minimum": 0,
                             "description": "0 for a new article.",
                         },
-                        "note": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "note": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 500,
+                            "pattern": r"\S",
+                            "description": "What changed and why (not blank).",
+                        },
                     },
                 },
                 "WriteResult": {
@@ -302,7 +310,7 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["ref", "helpful"],
                     "properties": {
-                        "ref": {"type": "string", "maxLength": 64},
+                        "ref": {"type": "string", "minLength": 1, "maxLength": 64},
                         "helpful": {"type": "boolean"},
                         "reason": {
                             "type": "string",
@@ -362,7 +370,7 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["question"],
                     "properties": {
-                        "question": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "question": _QUESTION,
                         "lang": _LANG,
                     },
                 },
@@ -370,7 +378,7 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["message"],
                     "properties": {
-                        "message": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "message": _QUESTION,
                         "lang": _LANG,
                         "session": {"type": "string", "maxLength": 200},
                     },
