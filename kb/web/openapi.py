@@ -7,6 +7,8 @@ from typing import Any
 from kb.lang import LANGUAGES
 
 _LANG = {"type": "string", "enum": list(LANGUAGES)}
+# Optional JSON fields: null is the same as leaving the field out.
+_NULLABLE_LANG = {"type": "string", "nullable": True, "enum": [*LANGUAGES, None]}
 # A question must have a non-blank character: whitespace alone is a 400.
 _QUESTION = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"}
 _ERROR = {
@@ -308,27 +310,32 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "FeedbackRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["ref", "helpful"],
                     "properties": {
                         "ref": {"type": "string", "minLength": 1, "maxLength": 64},
                         "helpful": {"type": "boolean"},
                         "reason": {
                             "type": "string",
+                            "nullable": True,
                             "enum": [
                                 "incorrect",
                                 "outdated",
                                 "unclear",
                                 "not_my_question",
                                 "other",
+                                None,
                             ],
                         },
-                        "comment": {"type": "string", "maxLength": 1000},
+                        "comment": {"type": "string", "nullable": True, "maxLength": 1000},
                         "article_id": {
                             "type": "string",
+                            "nullable": True,
                             "description": "Optional check: must be the article the ref served.",
                         },
                         "revision": {
                             "type": "integer",
+                            "nullable": True,
                             "description": "Optional check: must be the revision the ref served.",
                         },
                     },
@@ -368,19 +375,26 @@ def openapi_document() -> dict[str, Any]:
                 "Answer": _ANSWER,
                 "AnswerRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["question"],
                     "properties": {
                         "question": _QUESTION,
-                        "lang": _LANG,
+                        "lang": _NULLABLE_LANG,
                     },
                 },
                 "ChatRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["message"],
                     "properties": {
                         "message": _QUESTION,
-                        "lang": _LANG,
-                        "session": {"type": "string", "maxLength": 200},
+                        "lang": _NULLABLE_LANG,
+                        "session": {
+                            "type": "string",
+                            "nullable": True,
+                            "maxLength": 200,
+                            "description": "Echoed in the reply (null when none was sent).",
+                        },
                     },
                 },
                 "ChatReply": {
