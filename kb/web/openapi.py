@@ -124,13 +124,34 @@ def _written(description: str) -> dict[str, Any]:
 
 
 def _param(
-    name: str, schema: dict[str, Any], *, required: bool = False, where: str = "query"
+    name: str,
+    schema: dict[str, Any],
+    *,
+    required: bool = False,
+    where: str = "query",
+    example: Any = None,
 ) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema}
+    param = {"name": name, "in": where, "required": required, "schema": schema}
+    if example is not None:
+        param["example"] = example
+    return param
 
 
-_Q = _param("q", _QUESTION, required=True)
-_LANG_PARAM = _param("lang", _LANG)
+_Q = _param("q", _QUESTION, required=True, example="can I cancel my order before it ships")
+_LANG_PARAM = _param("lang", _LANG, example="en")
+# A new article, as a pipeline would PUT it (the examples are also what API fuzzing starts from).
+_NEW_ARTICLE = {
+    "markdown": "---\n"
+    "id: pay-with-store-credit\n"
+    "title: Can I pay with store credit?\n"
+    "lang: en\n"
+    "category: payments\n"
+    "audience: public\n"
+    "---\n"
+    "Yes. Store credit from a return is applied at checkout before any other payment method.\n",
+    "base_revision": 0,
+    "note": "new article",
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -193,7 +214,13 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Get one published public article",
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="cancel-before-shipping",
+                        ),
                         _LANG_PARAM,
                     ],
                     "responses": {**_ok("ArticleDetail"), **_errors(400, 404)},
@@ -202,14 +229,21 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Publish (publisher) or propose (editor) a whole article file",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
-                        _param("lang", _LANG, required=True),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="pay-with-store-credit",
+                        ),
+                        _param("lang", _LANG, required=True, example="en"),
                     ],
                     "requestBody": {
                         "required": True,
                         "content": {
                             "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ArticleWrite"}
+                                "schema": {"$ref": "#/components/schemas/ArticleWrite"},
+                                "example": _NEW_ARTICLE,
                             }
                         },
                     },
@@ -224,10 +258,24 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Retire an article (publisher)",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
-                        _param("lang", _LANG, required=True),
-                        _param("base_revision", {"type": "integer", "minimum": 0}),
-                        _param("note", {"type": "string", "maxLength": 500}),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="gift-cards",
+                        ),
+                        _param("lang", _LANG, required=True, example="en"),
+                        _param("base_revision", {"type": "integer", "minimum": 0}, example=1),
+                        _param(
+                            "note",
+                            {
+                                "type": "string",
+                                "maxLength": 500,
+                                "description": "Absent or blank: 'retired through the API'.",
+                            },
+                            example="obsolete",
+                        ),
                     ],
                     "responses": {
                         "200": _written("retired"),
