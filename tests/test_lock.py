@@ -1,10 +1,12 @@
-"""requirements.lock pins everything pyproject.toml declares."""
+"""requirements.lock pins everything pyproject.toml declares; CI's audit step decides right."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -55,3 +57,45 @@ def test_the_lock_pins_every_declared_dependency_at_a_version_it_allows():
 
 def test_the_lock_leaves_the_project_itself_out():
     assert "kb" not in pinned()
+
+
+@pytest.fixture(scope="module")
+def audit():
+    """The CI audit step (.ci/audit.py) as a module."""
+    spec = importlib.util.spec_from_file_location("ci_audit", REPO / ".ci" / "audit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def skip(name: str) -> dict:
+    return {"name": name, "skip_reason": f"Dependency not found on PyPI: {name}"}
+
+
+def clean(name: str) -> dict:
+    return {"name": name, "version": "1.0", "vulns": []}
+
+
+VULNERABLE = {
+    "name": "flask",
+    "version": "0.12",
+    "vulns": [{"id": "PYSEC-2019-179", "fix_versions": ["1.0"], "aliases": []}],
+}
+
+
+@pytest.mark.parametrize(
+    ("deps", "status", "says"),
+    [
+        ([clean("a"), clean("b")], 0, "no known vulnerabilities in 2 of 2"),
+        ([clean("a"), VULNERABLE], 1, "VULNERABLE flask==0.12: PYSEC-2019-179 (fixed in 1.0)"),
+        ([skip("a"), VULNERABLE], 1, "1 of 2 pinned packages are vulnerable"),
+        ([skip("a"), skip("b")], 2, "NOT AUDITED"),
+        ([clean("a"), skip("b")], 0, "skipped b"),
+    ],
+)
+def test_the_audit_step_fails_on_vulnerabilities_and_says_when_it_audited_nothing(
+    audit, deps, status, says
+):
+    got, lines = audit.verdict({"dependencies": deps, "fixes": []})
+    assert got == status
+    assert any(says in line for line in lines), lines
