@@ -109,7 +109,9 @@ def vote(
         raise BadRequest("'ref' must be the reference returned with the answer")
     if not isinstance(helpful, bool):
         raise BadRequest("'helpful' must be true or false")
-    reason_text = _reason(reason, VOTE_REASONS) if not helpful else ""
+    reason_text = _reason(reason, VOTE_REASONS)
+    if helpful:
+        reason_text = ""  # a reason explains a "no": checked either way, kept only with one
     text = _comment(comment)
     ask = journal.get_ask(db, ref)
     if ask is None or ask.article_id is None or ask.revision is None:

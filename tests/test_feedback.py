@@ -55,6 +55,8 @@ def test_one_vote_per_ref_the_last_one_counts(jdb):
         ({"ref": "r1", "helpful": "yes"}, "'helpful' must be true or false"),
         ({"ref": "r1", "helpful": 1}, "'helpful' must be true or false"),
         ({"ref": "r1", "helpful": False, "reason": "because"}, "'reason' must be one of"),
+        ({"ref": "r1", "helpful": True, "reason": "because"}, "'reason' must be one of"),
+        ({"ref": "r1", "helpful": True, "reason": 5}, "'reason' must be one of"),
         ({"ref": "r1", "helpful": False, "comment": ["x"]}, "'comment' must be a string"),
         ({"ref": "r1", "helpful": False, "comment": "x" * 1001}, "longer than 1000"),
         ({"ref": "r1", "helpful": True, "article_id": "other"}, "served 'track-order'"),

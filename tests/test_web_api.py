@@ -130,6 +130,11 @@ def test_article_endpoint_lists_translations(sample_client):
         ("get", "/api/v1/answer?q=", {}, 400, "bad_request"),
         ("get", "/api/v1/answer?q=%20%20", {}, 400, "bad_request"),
         ("get", "/api/v1/answer?q=refund&lang=xx", {}, 400, "unknown_language"),
+        # an empty lang is a client's bug, not a missing lang (found by tests/test_api_fuzz.py)
+        ("get", "/api/v1/answer?q=refund&lang=", {}, 400, "unknown_language"),
+        ("get", "/api/v1/search?q=refund&lang=", {}, 400, "unknown_language"),
+        ("get", "/api/v1/articles/refund-timeline?lang=", {}, 400, "unknown_language"),
+        ("post", "/api/v1/chat", {"json": {"message": "hi", "lang": ""}}, 400, "unknown_language"),
         ("get", "/api/v1/answer?q=" + "a" * 501, {}, 400, "bad_request"),
         ("post", "/api/v1/answer", {"data": "question=x"}, 415, "unsupported_media_type"),
         (

@@ -125,6 +125,28 @@ def test_put_id_must_match_the_url(api):
     assert r.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("", "retired through the API"),
+        ("&note=", "retired through the API"),
+        # blank is absent, not a 400 (found by tests/test_api_fuzz.py)
+        ("&note=%C2%A0%20", "retired through the API"),
+        ("&note=%20obsolete%20", "obsolete"),
+    ],
+)
+def test_delete_note_is_optional(api, query, note):
+    headers = {"Authorization": f"Bearer {api.tokens['publisher']}"}
+    r = api.delete(f"/api/v1/articles/refund-time?lang=en{query}", headers=headers)
+    assert r.status_code == 200, r.get_json()
+    db = api.application.extensions["kb"].connect()
+    try:
+        stored = db.execute("SELECT note FROM revisions ORDER BY revision DESC LIMIT 1").fetchone()
+    finally:
+        db.conn.close()
+    assert stored == (note,)
+
+
 def test_session_cookie_cannot_write_through_the_api(api):
     """The API is CSRF-exempt, so it must ignore cookies for writes."""
     from tests.conftest import login

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from kb import auth, drafts, feedback, i18n, journal, publish
 from kb.answers import Answer, Candidate
-from kb.errors import ArticleNotFound, BadRequest
+from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
 from kb.index import Entry
 from kb.publish import faq_url
 from kb.web import client_key, current_kb, get_db, get_journal, request_lang
@@ -109,6 +109,20 @@ def _text_field(data: dict[str, Any], name: str, *, required: bool) -> str | Non
     return value
 
 
+def api_lang(value: str | None) -> str:
+    """Return the language a call asks for: ``value``, or the fallback when it names none.
+
+    An empty ``lang`` is rejected rather than taken as missing: the document
+    says ``lang`` is one of the language codes, and a client sending ``lang=``
+    has a bug it should hear about (the HTML forms keep treating it as missing).
+
+    :raises UnknownLanguage: for an empty or unsupported code
+    """
+    if value == "":
+        raise UnknownLanguage("'lang' is empty: leave it out or use a language code")
+    return request_lang(value)
+
+
 def _question(value: str | None, name: str = "q") -> str:
     if value is None or not value.strip():
         raise BadRequest(f"'{name}' must not be empty")
@@ -119,7 +133,7 @@ def _question(value: str | None, name: str = "q") -> str:
 @shared(recorded=True, vary_language=True)
 def answer_get():
     question = _question(request.args.get("q"))
-    answer, ref = current_kb().ask(question, request_lang(request.args.get("lang")), channel="api")
+    answer, ref = current_kb().ask(question, api_lang(request.args.get("lang")), channel="api")
     return jsonify(answer_json(answer, ref))
 
 
@@ -127,7 +141,7 @@ def answer_get():
 def answer_post():
     data = json_body()
     question = _question(_text_field(data, "question", required=True), "question")
-    code = request_lang(_text_field(data, "lang", required=False))
+    code = api_lang(_text_field(data, "lang", required=False))
     return jsonify(answer_json(*current_kb().ask(question, code, channel="api")))
 
 
@@ -135,7 +149,7 @@ def answer_post():
 def chat():
     data = json_body()
     message = _question(_text_field(data, "message", required=True), "message")
-    code = request_lang(_text_field(data, "lang", required=False))
+    code = api_lang(_text_field(data, "lang", required=False))
     session = _text_field(data, "session", required=False)
     if session is not None and len(session) > MAX_SESSION:
         raise BadRequest(f"'session' is longer than {MAX_SESSION} characters")
@@ -155,7 +169,7 @@ def search():
         raise BadRequest("'limit' must be a whole number") from None
     if not 1 <= limit <= 50:
         raise BadRequest("'limit' must be between 1 and 50")
-    code = request_lang(request.args.get("lang"))
+    code = api_lang(request.args.get("lang"))
     answer, ref = current_kb().ask(question, code, channel="api", limit=limit, snippets=True)
     results = answer.candidates[:limit]
     return jsonify(
@@ -174,7 +188,7 @@ def search():
 @bp.get("/articles/<article_id>")
 @shared(vary_language=True)
 def article(article_id: str):
-    code = request_lang(request.args.get("lang"))
+    code = api_lang(request.args.get("lang"))
     entry = current_kb().engine.article(article_id, code)
     translations = current_kb().engine.translations(article_id)
     body = entry_json(entry)
@@ -323,7 +337,8 @@ def delete_article(article_id: str):
         base = int(raw_base) if raw_base is not None else None
     except ValueError:
         raise BadRequest("'base_revision' must be a whole number") from None
-    note = request.args.get("note") or "retired through the API"
+    # the note is optional here: absent or blank, the retirement says where it came from
+    note = (request.args.get("note") or "").strip() or "retired through the API"
     kb = current_kb()
     done = publish.retire(
         kb.content_dir,

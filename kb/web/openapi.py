@@ -7,6 +7,10 @@ from typing import Any
 from kb.lang import LANGUAGES
 
 _LANG = {"type": "string", "enum": list(LANGUAGES)}
+# Optional JSON fields: null is the same as leaving the field out.
+_NULLABLE_LANG = {"type": "string", "nullable": True, "enum": [*LANGUAGES, None]}
+# A question must have a non-blank character: whitespace alone is a 400.
+_QUESTION = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -120,13 +124,34 @@ def _written(description: str) -> dict[str, Any]:
 
 
 def _param(
-    name: str, schema: dict[str, Any], *, required: bool = False, where: str = "query"
+    name: str,
+    schema: dict[str, Any],
+    *,
+    required: bool = False,
+    where: str = "query",
+    example: Any = None,
 ) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema}
+    param = {"name": name, "in": where, "required": required, "schema": schema}
+    if example is not None:
+        param["example"] = example
+    return param
 
 
-_Q = _param("q", {"type": "string", "minLength": 1, "maxLength": 500}, required=True)
-_LANG_PARAM = _param("lang", _LANG)
+_Q = _param("q", _QUESTION, required=True, example="can I cancel my order before it ships")
+_LANG_PARAM = _param("lang", _LANG, example="en")
+# A new article, as a pipeline would PUT it (the examples are also what API fuzzing starts from).
+_NEW_ARTICLE = {
+    "markdown": "---\n"
+    "id: pay-with-store-credit\n"
+    "title: Can I pay with store credit?\n"
+    "lang: en\n"
+    "category: payments\n"
+    "audience: public\n"
+    "---\n"
+    "Yes. Store credit from a return is applied at checkout before any other payment method.\n",
+    "base_revision": 0,
+    "note": "new article",
+}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -189,7 +214,13 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Get one published public article",
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="cancel-before-shipping",
+                        ),
                         _LANG_PARAM,
                     ],
                     "responses": {**_ok("ArticleDetail"), **_errors(400, 404)},
@@ -198,14 +229,21 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Publish (publisher) or propose (editor) a whole article file",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
-                        _param("lang", _LANG, required=True),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="pay-with-store-credit",
+                        ),
+                        _param("lang", _LANG, required=True, example="en"),
                     ],
                     "requestBody": {
                         "required": True,
                         "content": {
                             "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ArticleWrite"}
+                                "schema": {"$ref": "#/components/schemas/ArticleWrite"},
+                                "example": _NEW_ARTICLE,
                             }
                         },
                     },
@@ -220,10 +258,24 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Retire an article (publisher)",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        _param("article_id", {"type": "string"}, required=True, where="path"),
-                        _param("lang", _LANG, required=True),
-                        _param("base_revision", {"type": "integer", "minimum": 0}),
-                        _param("note", {"type": "string", "maxLength": 500}),
+                        _param(
+                            "article_id",
+                            {"type": "string"},
+                            required=True,
+                            where="path",
+                            example="gift-cards",
+                        ),
+                        _param("lang", _LANG, required=True, example="en"),
+                        _param("base_revision", {"type": "integer", "minimum": 0}, example=1),
+                        _param(
+                            "note",
+                            {
+                                "type": "string",
+                                "maxLength": 500,
+                                "description": "Absent or blank: 'retired through the API'.",
+                            },
+                            example="obsolete",
+                        ),
                     ],
                     "responses": {
                         "200": _written("retired"),
@@ -283,7 +335,13 @@ def openapi_document() -> dict[str, Any]:
                             "minimum": 0,
                             "description": "0 for a new article.",
                         },
-                        "note": {"type": "string", "minLength": 1, "maxLength": 500},
+                        "note": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 500,
+                            "pattern": r"\S",
+                            "description": "What changed and why (not blank).",
+                        },
                     },
                 },
                 "WriteResult": {
@@ -300,27 +358,32 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "FeedbackRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["ref", "helpful"],
                     "properties": {
-                        "ref": {"type": "string", "maxLength": 64},
+                        "ref": {"type": "string", "minLength": 1, "maxLength": 64},
                         "helpful": {"type": "boolean"},
                         "reason": {
                             "type": "string",
+                            "nullable": True,
                             "enum": [
                                 "incorrect",
                                 "outdated",
                                 "unclear",
                                 "not_my_question",
                                 "other",
+                                None,
                             ],
                         },
-                        "comment": {"type": "string", "maxLength": 1000},
+                        "comment": {"type": "string", "nullable": True, "maxLength": 1000},
                         "article_id": {
                             "type": "string",
+                            "nullable": True,
                             "description": "Optional check: must be the article the ref served.",
                         },
                         "revision": {
                             "type": "integer",
+                            "nullable": True,
                             "description": "Optional check: must be the revision the ref served.",
                         },
                     },
@@ -360,19 +423,26 @@ def openapi_document() -> dict[str, Any]:
                 "Answer": _ANSWER,
                 "AnswerRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["question"],
                     "properties": {
-                        "question": {"type": "string", "minLength": 1, "maxLength": 500},
-                        "lang": _LANG,
+                        "question": _QUESTION,
+                        "lang": _NULLABLE_LANG,
                     },
                 },
                 "ChatRequest": {
                     "type": "object",
+                    "description": "Optional fields may be null, the same as leaving them out.",
                     "required": ["message"],
                     "properties": {
-                        "message": {"type": "string", "minLength": 1, "maxLength": 500},
-                        "lang": _LANG,
-                        "session": {"type": "string", "maxLength": 200},
+                        "message": _QUESTION,
+                        "lang": _NULLABLE_LANG,
+                        "session": {
+                            "type": "string",
+                            "nullable": True,
+                            "maxLength": 200,
+                            "description": "Echoed in the reply (null when none was sent).",
+                        },
                     },
                 },
                 "ChatReply": {
