@@ -398,6 +398,7 @@ class SearchIndex:
             with suppress(Exception):
                 current.close()
         local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
+        local.recent = {}
         local.files = _fingerprint(self.root / name)
         return searcher
 
@@ -470,25 +471,37 @@ class SearchIndex:
         :param words: analysed terms (already stemmed)
         :param public_only: leave out internal articles
         :param time_limit: seconds after which the remaining terms are skipped (partial results)
+
+        One pass ranks for both audiences, and this thread remembers the last few
+        rankings of the open searcher: the agent sidebar asks for the customers'
+        answer and then for the agents' ranking of the same words.
         """
-        leaves = [
-            (f"{name}_{code}", word, boost)
-            for word in dict.fromkeys(words)
-            for name, boost in FIELD_BOOSTS.items()
-        ]
-        if prefix_word:
-            leaves.append((f"prefix_{code}", prefix_word, 1.0))
-        groups = len(dict.fromkeys(words)) + (1 if prefix_word else 0)
         searcher = self.searcher()
-        return _rank(
-            searcher,
-            self._segment_cache,
-            leaves,
-            coordinate=groups > 1,
-            public_only=public_only,
-            limit=limit,
-            deadline=time.monotonic() + time_limit,
-        )
+        local = self._local
+        key = (code, tuple(words), prefix_word, limit)
+        both = local.recent.get(key)
+        if both is None:
+            leaves = [
+                (f"{name}_{code}", word, boost)
+                for word in dict.fromkeys(words)
+                for name, boost in FIELD_BOOSTS.items()
+            ]
+            if prefix_word:
+                leaves.append((f"prefix_{code}", prefix_word, 1.0))
+            groups = len(dict.fromkeys(words)) + (1 if prefix_word else 0)
+            both = _rank(
+                searcher,
+                self._segment_cache,
+                leaves,
+                coordinate=groups > 1,
+                limit=limit,
+                deadline=time.monotonic() + time_limit,
+            )
+            if len(local.recent) >= 16:
+                local.recent.clear()
+            if both[0].complete:  # a ranking the time limit cut short is not kept
+                local.recent[key] = both
+        return both[0] if public_only else both[1]
 
     def field_idf(self, field_name: str, term: str) -> float:
         """Return the inverse document frequency of ``term`` in ``field_name``."""
@@ -559,11 +572,12 @@ def _rank(
     leaves: list[tuple[str, str, float]],
     *,
     coordinate: bool,
-    public_only: bool,
     limit: int,
     deadline: float,
-) -> Hits:
-    """Score every document matching a leaf (field, word, boost) and return the best ``limit``.
+) -> tuple[Hits, Hits]:
+    """Score every document matching a leaf (field, word, boost); return the best ``limit``.
+
+    Returns the best public articles, and the best of all articles.
 
     The same sums Whoosh's matchers compute, leaf by leaf over each segment's
     posting blocks: BM25F per leaf, times its boost, summed per document, then
@@ -612,11 +626,10 @@ def _rank(
                     scores[d] += weight * tf / (tf + base + per_length * lengths[d])
                     masks[d] |= bit
                 postings._next_block()
-        skip = reader.deleted_docs_set  # cached by the reader
-        if public_only:
-            skip = skip | _segment_data(cache, reader, "")
+        deleted = reader.deleted_docs_set  # cached by the reader
+        internal = _segment_data(cache, reader, "")
         for d, mask in enumerate(masks):
-            if not mask or d in skip:
+            if not mask or d in deleted:
                 continue
             score = scores[d]
             if coordinate:  # Whoosh's "SQR" coordination bonus, as CoordMatcher computes it
@@ -626,16 +639,23 @@ def _rank(
                     else (score + (mask.bit_count() - 1) / (count - COORDINATION) ** 2)
                     * ((count - 1) / count)
                 )
-            found.append((score, -(d + offset), mask))
-    hits = Hits()
-    hits.complete = complete
-    for score, negative, mask in heapq.nlargest(limit, found):
-        docnum = -negative
-        matched = frozenset((t[0], t[1]) for i, t in enumerate(terms) if mask >> i & 1)
-        hits.append(
-            Hit(score=score, matched=matched, load=_loader(searcher, docnum), docnum=docnum)
-        )
-    return hits
+            found.append((score, -(d + offset), mask, d in internal))
+    best = heapq.nlargest(limit, found)
+    public = [item for item in best if not item[3]]
+    if len(public) < limit and len(public) < len(best):  # internal ones took places
+        public = heapq.nlargest(limit, (item for item in found if not item[3]))
+    out = []
+    for ranked in (public, best):
+        hits = Hits()
+        hits.complete = complete
+        for score, negative, mask, _internal in ranked:
+            docnum = -negative
+            matched = frozenset((t[0], t[1]) for i, t in enumerate(terms) if mask >> i & 1)
+            hits.append(
+                Hit(score=score, matched=matched, load=_loader(searcher, docnum), docnum=docnum)
+            )
+        out.append(hits)
+    return out[0], out[1]
 
 
 _FORMATTER = HtmlFormatter(tagname="mark", between=" … ")
