@@ -222,7 +222,7 @@ class AnswerEngine:
             scored = self._rerank(question, scored)
         out = []
         for hit, confidence in scored[:limit]:
-            entry = self._entry(hit, generation)
+            entry = self._entry(hit)
             out.append(
                 Candidate(
                     entry, confidence, hit.score, snippet(entry, question) if snippets else ""
@@ -298,39 +298,44 @@ class AnswerEngine:
         ]
         return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
 
-    def _entry(self, hit: Hit, generation: str) -> Entry:
+    def _entry(self, hit: Hit) -> Entry:
         """Return a hit's entry, shared by every cached answer that shows it (one copy each)."""
-        if hit.docnum < 0:
+        if hit.key is None:
             return hit.load()
-        key = (generation, hit.docnum)
-        entry = self._entries.get(key)
+        entry = self._entries.get(hit.key)
         if entry is None:
             entry = hit.load()
-            self._entries.put(key, entry)
+            self._entries.put(hit.key, entry)
         return entry
 
     def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[frozenset[str], float], ...]:
-        """Return the analysed title and questions of a hit's entry with their IDF norms (cached).
+        """Return the analysed title and questions of a hit's entry with their IDF norms.
 
-        Keyed by document number within the generation, so a cached hit is
-        scored without loading its stored article at all.
+        The analysed phrases are cached under the stored document's key, which
+        outlives publishes of other articles, so a hit is scored without loading
+        its stored article at all; the norms follow the generation's IDFs.
         """
-        key = (generation, hit.docnum)
-        cached = self._phrase_cache.get(key) if hit.docnum >= 0 else None
-        if cached is None:
+        phrases = self._phrase_cache.get(hit.key) if hit.key is not None else None
+        if phrases is None:
             entry = hit.load()
             code = entry.lang
-            phrases = []
-            for text in (entry.title, *entry.questions):
-                terms = frozenset(
-                    langs.terms(text, code) or langs.terms(text, code, keep_stopwords=True)
+            phrases = tuple(
+                terms
+                for text in (entry.title, *entry.questions)
+                if (
+                    terms := frozenset(
+                        langs.terms(text, code) or langs.terms(text, code, keep_stopwords=True)
+                    )
                 )
-                if terms:
-                    norm = math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms))
-                    phrases.append((terms, norm or 1.0))
-            cached = tuple(phrases)
-            self._phrase_cache.put(key, cached)
-        return cached
+            )
+            if hit.key is not None:
+                self._phrase_cache.put(hit.key, (code, phrases))
+        else:
+            code, phrases = phrases
+        return tuple(
+            (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
+            for terms in phrases
+        )
 
     def _idf(self, code: str, word: str, generation: str) -> float:
         """Return a word's highest IDF over the weighted fields (cached per index generation)."""

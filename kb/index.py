@@ -112,7 +112,9 @@ class Hit:
     score: float
     matched: frozenset[tuple[str, str]]
     load: Callable[[], Entry] = field(repr=False, compare=False)
-    docnum: int = -1  # stable within one index generation: a cheap cache key
+    # (segment id, number in the segment): names one stored article version for as
+    # long as the index keeps it, across publishes; a cheap cache key
+    key: tuple[str, int] | None = None
 
 
 def make_schema() -> Schema:
@@ -605,6 +607,7 @@ def _rank(
     complete, read = True, 0
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
+        segment = reader.segment().segid
         size = reader.doc_count_all()
         scores = [0.0] * size
         masks = [0] * size
@@ -639,7 +642,7 @@ def _rank(
                     else (score + (mask.bit_count() - 1) / (count - COORDINATION) ** 2)
                     * ((count - 1) / count)
                 )
-            found.append((score, -(d + offset), mask, d in internal))
+            found.append((score, -(d + offset), mask, d in internal, segment, d))
     best = heapq.nlargest(limit, found)
     public = [item for item in best if not item[3]]
     if len(public) < limit and len(public) < len(best):  # internal ones took places
@@ -648,12 +651,10 @@ def _rank(
     for ranked in (public, best):
         hits = Hits()
         hits.complete = complete
-        for score, negative, mask, _internal in ranked:
-            docnum = -negative
+        for score, negative, mask, _internal, segment, d in ranked:
             matched = frozenset((t[0], t[1]) for i, t in enumerate(terms) if mask >> i & 1)
-            hits.append(
-                Hit(score=score, matched=matched, load=_loader(searcher, docnum), docnum=docnum)
-            )
+            load = _loader(searcher, -negative)
+            hits.append(Hit(score=score, matched=matched, load=load, key=(segment, d)))
         out.append(hits)
     return out[0], out[1]
 

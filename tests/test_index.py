@@ -239,6 +239,7 @@ def whoosh_ranking(
     internal = set(searcher.docs_for_query(Term("audience", "internal")))
     found = []
     for sub, offset in searcher.leaf_searchers():
+        segment = sub.reader().segment().segid
         matched: dict[int, set] = {}
         for leaf in present:
             if (leaf.fieldname, leaf.text.encode()) in sub.reader():
@@ -251,10 +252,10 @@ def whoosh_ranking(
                 n = len(present)
                 score = (score + (len(matched[d]) - 1) / (n - COORDINATION) ** 2) * ((n - 1) / n)
             if not (public_only and offset + d in internal):
-                found.append((score, -(offset + d), frozenset(matched[d])))
+                found.append((score, -(offset + d), frozenset(matched[d]), (segment, d)))
             matcher.next()
     found.sort(reverse=True, key=lambda item: item[:2])
-    return [(-negative, score, terms) for score, negative, terms in found[:50]]
+    return [(key, score, terms) for score, _, terms, key in found[:50]]
 
 
 def test_search_scores_as_whoosh_does_on_every_sample_question(tmp_path):
@@ -289,7 +290,11 @@ def test_search_scores_as_whoosh_does_on_every_sample_question(tmp_path):
                 got = index.search(
                     code, words, prefix_word=prefix, public_only=public_only, limit=50
                 )
-                assert [h.docnum for h in got] == [d for d, _, _ in expected], (code, words, prefix)
+                assert [h.key for h in got] == [key for key, _, _ in expected], (
+                    code,
+                    words,
+                    prefix,
+                )
                 for hit, (_, score, terms) in zip(got, expected, strict=True):
                     assert hit.score == pytest.approx(score, rel=1e-9)
                     assert hit.matched == terms
