@@ -295,7 +295,8 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
         if key not in data or data[key] in (None, ""):
             problems.append(Problem(where, 1, f"missing required key '{key}'"))
     article_id = str(data.get("id") or "").strip()
-    if article_id and (not ID_RE.match(article_id) or len(article_id) > 100):
+    # a blank id ("\u3000") is checked too: stripped to "", it named no file
+    if data.get("id") not in (None, "") and (not ID_RE.match(article_id) or len(article_id) > 100):
         problems.append(
             Problem(where, line_of("id"), f"'id' must match [a-z0-9-]+, got {article_id!r}")
         )
@@ -304,6 +305,9 @@ def parse_article(text: str, *, path: str | None = None) -> Article:
         problems.append(Problem(where, line_of("title"), "'title' must be text"))
         title = ""
     title = " ".join(str(title or "").split())
+    if not title and isinstance(data.get("title"), str) and data["title"]:
+        # only spaces (e.g. U+3000): accepted, it was written back as '' and never parsed again
+        problems.append(Problem(where, line_of("title"), "'title' has no visible text"))
     if len(title) > MAX_TITLE:
         problems.append(
             Problem(where, line_of("title"), f"'title' is longer than {MAX_TITLE} characters")

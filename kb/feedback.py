@@ -211,6 +211,8 @@ def resolve(db: sqlite_utils.Database, feedback_id: int, by: str) -> None:
 
     :raises ArticleNotFound: when there is no such feedback
     """
+    if not 0 < feedback_id <= store.MAX_INTEGER:  # a URL can name any number; SQLite cannot
+        raise ArticleNotFound(f"no feedback #{feedback_id}")
     with store.immediate(db):
         cursor = db.execute(
             "UPDATE feedback SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL",

@@ -276,7 +276,11 @@ def check_base(db: sqlite_utils.Database, key: str, base_revision: int) -> store
     lang, _, article_id = key.partition(":")
     latest = store.latest_revision(db, article_id, lang)
     current = latest.revision if latest else 0
-    if isinstance(base_revision, bool) or not isinstance(base_revision, int):
+    if (
+        isinstance(base_revision, bool)
+        or not isinstance(base_revision, int)
+        or abs(base_revision) > store.MAX_INTEGER
+    ):
         raise BadRequest("'base_revision' must be a whole number (0 for a new article)")
     if base_revision != current:
         raise Conflict(

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER: a larger Python int raises OverflowError
 SCHEMA_VERSION = 3
 
 
@@ -454,6 +455,8 @@ def update_draft(
 
 def get_draft(db: sqlite_utils.Database, draft_id: int) -> Draft | None:
     """Return one draft or proposal, or None."""
+    if not 0 < draft_id <= MAX_INTEGER:  # a URL can name any number; SQLite cannot
+        return None
     row = db.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?", [draft_id]).fetchone()
     return Draft(*row) if row else None
 
@@ -499,6 +502,8 @@ def get_revision(
     db: sqlite_utils.Database, article_id: str, lang: str, revision: int
 ) -> Revision | None:
     """Return one revision of an article, or None."""
+    if abs(revision) > MAX_INTEGER:  # a URL or form can name any number; SQLite cannot
+        return None
     row = db.execute(
         f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE article_id = ? AND lang = ? AND revision = ?",
         [article_id, lang, revision],

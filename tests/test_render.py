@@ -220,6 +220,17 @@ def test_kb_link_without_target_has_no_href(resolve):
     assert html_to_text(html) == "gone"
 
 
+@pytest.mark.parametrize(
+    "href",
+    ["java\x01script:alert(1)", "java&#1;&#11;script:alert(1)", "https://a.example/\x7f", "/x\x1f"],
+)
+def test_links_with_control_characters_lose_their_href(href):
+    # relative URLs to ammonia and to today's browsers, but older engines skipped
+    # the control characters and ran javascript: (found by tests/test_xss.py)
+    html = sanitise(f'<a href="{href}">x</a>')
+    assert elements(html) == [("a", {"rel": "noopener noreferrer"})]
+
+
 def test_kb_link_to_a_hostile_url_is_still_sanitised():
     html = markdown_to_html("[x](kb:a)", resolve=lambda _: "javascript:alert(1)")
     assert_safe(html)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from click.testing import CliRunner
 
@@ -82,39 +80,7 @@ def test_disabled_user_is_signed_out(app):
     assert client.get("/agent").status_code == 401
 
 
-OPEN_REDIRECTS = [
-    "//evil.example",
-    "///evil.example",
-    "////evil.example",
-    "https://evil.example",
-    "http:evil.example",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "/\\/evil.example",
-    "javascript:alert(1)",
-    "//evil.example/%2f..",
-    "/%09/evil.example",
-    "/\t/evil.example",
-    "https:/evil.example",
-    "//google.com@evil.example",
-    "/ /evil.example",
-    "%2f%2fevil.example",
-    "data:text/html,x",
-    "/x:y@evil",
-    " //evil.example",
-]
-
-
-@pytest.mark.parametrize("target", OPEN_REDIRECTS)
-def test_next_only_goes_to_local_paths(app, target):
-    r = login(app.test_client(), "ann", next_url=target)
-    assert r.status_code == 302
-    location = r.headers["Location"]
-    # what a browser would follow: tabs and newlines dropped, backslashes as slashes
-    followed = location.replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
-    split = urlsplit(followed)
-    assert (split.scheme, split.netloc) == ("", "")
-    assert followed.startswith("/") and not followed.startswith("//")
+# hostile next values: tests/test_open_redirect.py (tests/data/open_redirects.txt)
 
 
 def test_next_to_a_local_path_is_kept(app):

@@ -123,6 +123,10 @@ def test_article_endpoint_lists_translations(sample_client):
     assert body["category"] == "orders"
 
 
+def _raw(body: str) -> dict:
+    return {"data": body, "content_type": "application/json"}
+
+
 @pytest.mark.parametrize(
     ("method", "url", "kwargs", "status", "code"),
     [
@@ -165,6 +169,17 @@ def test_article_endpoint_lists_translations(sample_client):
         ("get", "/api/v1/nothing-here", {}, 404, "not_found"),
         ("delete", "/api/v1/answer", {}, 405, "method_not_allowed"),
         ("put", "/api/v1/chat", {"json": {}}, 405, "method_not_allowed"),
+        # were a 500 and a dropped journal batch, and a RecursionError (issue 7)
+        ("post", "/api/v1/answer", _raw('{"question": "refund \\ud800"}'), 400, "bad_request"),
+        ("post", "/api/v1/chat", _raw('{"message": "hi", "x": ["\\udc00"]}'), 400, "bad_request"),
+        ("post", "/api/v1/feedback", _raw('{"ref": "r", "\\ud800": 1}'), 400, "bad_request"),
+        (
+            "post",
+            "/api/v1/answer",
+            _raw('{"question": ' + "[" * 5000 + "]" * 5000 + "}"),
+            400,
+            "bad_request",
+        ),
     ],
 )
 def test_errors_are_json_and_never_500(sample_client, method, url, kwargs, status, code):

@@ -397,6 +397,8 @@ def test_bad_form_values_are_4xx(app):
         {"action": "explode"},
         {"extra": "title: dup"},
         {"extra": "[1, 2"},
+        {"base_revision": "9" * 30},  # past SQLite's integers: was a 500
+        {"base_revision": str(2**63)},
     ]
     for case in cases:
         data = {**form(client, note="n", action="publish"), "csrf_token": token, **case}
@@ -405,6 +407,11 @@ def test_bad_form_values_are_4xx(app):
     assert client.get("/editor/xx/refund-time").status_code == 404
     assert client.get("/editor/en/nope").status_code == 404
     assert client.get("/editor/proposals/999").status_code == 404
+    assert client.get("/editor/proposals/" + "9" * 30).status_code == 404
+    assert client.get(f"{ARTICLE}/diff?from={'9' * 30}&to=1").status_code == 404
+    token = csrf_token(client)
+    r = client.post(f"{ARTICLE}/rollback", data={"csrf_token": token, "revision": "9" * 30})
+    assert r.status_code == 400
 
 
 # --- answer tests and duplicates ----------------------------------------------------------

@@ -180,3 +180,13 @@ def test_chat_widget_is_on_the_home_page(sample_client):
     (chat,) = page.find("section", id="chat")
     assert chat["data-endpoint"] == "/api/v1/chat"
     assert chat["data-lang"] == "en"
+
+
+@pytest.mark.parametrize("revision", ["9" * 30, str(-(2**63) - 1), "abc", ""])
+def test_feedback_form_with_a_bad_revision_is_400(sample_client, revision):
+    # a revision past SQLite's integers was a 500 (found by tests/test_xss.py)
+    r = sample_client.post(
+        "/en/feedback",
+        data={"article": "cancel-before-shipping", "revision": revision, "helpful": "yes"},
+    )
+    assert r.status_code == 400

@@ -264,6 +264,11 @@ def test_the_queue_shows_flags_and_resolving_needs_csrf(app):
     )
     assert done.status_code == 303
     assert "Agent flag by agent1" not in editor.get("/insights/queue").get_data(as_text=True)
+    huge = editor.post(  # past SQLite's integers: was a 500
+        "/insights/feedback/" + "9" * 30 + "/resolve",
+        data={"csrf_token": csrf_token(editor, "/insights/queue")},
+    )
+    assert huge.status_code == 404
 
 
 def test_receipts_say_what_was_served(app):

@@ -92,10 +92,34 @@ def json_body() -> dict[str, Any]:
         from werkzeug.exceptions import UnsupportedMediaType
 
         raise UnsupportedMediaType("send the body as application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." a thousand deep, in 2 KB, overflowed the decoder
+        raise BadRequest("the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
+    if _has_lone_surrogate(data):
+        # JSON may escape one ("\\ud800"); such text cannot be stored or written as UTF-8,
+        # and a recorded question holding one made the journal drop its whole batch
+        raise BadRequest("the body holds text that is not valid Unicode (a lone surrogate)")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:  # iterative: the decoder allows nesting deeper than our own stack has room for
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _text_field(data: dict[str, Any], name: str, *, required: bool) -> str | None:

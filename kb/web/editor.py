@@ -76,6 +76,8 @@ def _int_field(name: str, default: int | None = None) -> int | None:
         raise BadRequest(f"'{name}' must be a whole number") from None
     if value < 0:
         raise BadRequest(f"'{name}' must not be negative")
+    if value > store.MAX_INTEGER:
+        raise BadRequest(f"'{name}' is too large")
     return value
 
 
