@@ -372,6 +372,20 @@ class AnswerEngine:
         """
         question, code = self._check(question, lang, audience)
         limit = max(2, min(int(limit), 50))
+        # one searcher from the generation to the last hit read: a publish by another
+        # worker mid-answer must not close the searcher the hits come from
+        with self.index.pinned():
+            return self._answer(question, code, audience, limit, snippets, withhold_expired)
+
+    def _answer(
+        self,
+        question: str,
+        code: str,
+        audience: str,
+        limit: int,
+        snippets: bool,
+        withhold_expired: bool | None,
+    ) -> Answer:
         # every channel asking for up to SHARED_LIMIT candidates shares one cached answer
         ranked = max(limit, SHARED_LIMIT)
         generation = self.index.generation()

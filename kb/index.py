@@ -324,11 +324,32 @@ class SearchIndex:
                 log.warning("search index missing or unreadable in %s: rebuilding", self.root)
                 self.rebuild(self)
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Keep this thread's searcher for the whole block, even if the index changes.
+
+        Hits read their stored article lazily, so a block that searches and then
+        reads hits, IDFs and the generation must not have its searcher reopened
+        (and the old one closed) by another worker's publish in between: whoosh
+        raises ``ReaderClosed``, and document numbers of two generations mix.
+        """
+        local = self._local
+        depth = getattr(local, "pins", 0)
+        if not depth:
+            self.searcher()  # fresh as of the start of the block
+        local.pins = depth + 1
+        try:
+            yield
+        finally:
+            local.pins = depth
+
     def searcher(self):
         """Return this thread's searcher, reopened if the index changed since it was opened."""
         local = self._local
-        stamp = self._pointer_stamp()
         current = getattr(local, "searcher", None)
+        if current is not None and getattr(local, "pins", 0):
+            return current  # inside ``pinned``: the block keeps one searcher
+        stamp = self._pointer_stamp()
         if current is not None and local.stamp == stamp:
             try:
                 if current.up_to_date():

@@ -6,6 +6,7 @@ import pytest
 
 from kb.answers import AMBIGUOUS, ANSWERED, INTERNAL, NO_ANSWER, PUBLIC
 from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
+from kb.index import SearchIndex
 from tests.conftest import write_article
 
 
@@ -155,6 +156,28 @@ def test_cache_is_invalidated_by_a_change_to_the_index(make_app, content_dir):
     assert second.generation != first.generation
     assert second.entry.summary_text == "Three days."
     assert second.entry.revision == first.entry.revision + 1
+
+
+def test_a_publish_landing_mid_answer_leaves_the_searcher_in_use_open(small, monkeypatch):
+    """Found by bench/soak.py: another worker's publish between the search and the
+    scoring made this thread reopen its searcher and close the one the hits were
+    read from (whoosh ReaderClosed, a 500 on the answer API, chat and FAQ search)."""
+    index = small.index
+    other_worker = SearchIndex(index.root)
+    search = index.search
+
+    def search_then_publish(*args, **kwargs):
+        hits = search(*args, **kwargs)
+        other_worker.update([other_worker.get("en:gift-wrap")])  # a new index generation
+        return hits
+
+    monkeypatch.setattr(index, "search", search_then_publish)
+    answer = small.answer("how long does a refund take", "en")
+    assert answer.status == ANSWERED
+    assert answer.entry.id == "refund-time"
+    # the whole answer came from one searcher: the next question sees the new generation
+    monkeypatch.setattr(index, "search", search)
+    assert small.answer("how long does a refund take", "en").generation != answer.generation
 
 
 def test_search_snippets_highlight_query_words(small):

@@ -201,3 +201,16 @@ def test_prefix_field_matches_partial_words(tmp_path):
     index.build([entry("a", title="Cancel my order"), entry("b", title="Track a parcel")])
     query = index.term_query("en", [], prefix_word="canc")
     assert [h.load().id for h in index.search(query, public_only=True)] == ["a"]
+
+
+def test_a_pinned_searcher_survives_another_workers_update(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a", revision=1)])
+    other_worker = SearchIndex(tmp_path / "ix")
+    with index.pinned():
+        hits = index.search(index.term_query("en", ["refund"], prefix_word=None), public_only=False)
+        other_worker.update([entry("a", revision=2)])
+        index.field_idf("title_en", "refund")  # asks for the searcher again mid-block
+        assert [h.load().revision for h in hits] == [1]  # read from the still-open searcher
+        assert index.get("en:a").revision == 1
+    assert index.get("en:a").revision == 2  # the next block sees the update
