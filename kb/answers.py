@@ -170,10 +170,11 @@ class AnswerEngine:
         self.reranker = reranker
         self._cache = LRU(cache_size)
         self._catalog = LRU(64)
-        self._phrase_cache = LRU(50_000)
+        self._phrase_cache = LRU(20_000)
         self._entries = LRU(max(256, cache_size))
         self._idf_values: dict[tuple[str, str], float] = {}
         self._idf_generation = ""
+        self._generation = ""  # the index generation the caches hold
 
     # --- validation -----------------------------------------------------------
 
@@ -381,9 +382,24 @@ class AnswerEngine:
         """
         question, code = self._check(question, lang, audience)
         limit = max(2, min(int(limit), 50))
+        # one searcher from the generation to the last hit read: a publish by another
+        # worker mid-answer must not close the searcher the hits come from
+        with self.index.pinned():
+            return self._answer(question, code, audience, limit, snippets, withhold_expired)
+
+    def _answer(
+        self,
+        question: str,
+        code: str,
+        audience: str,
+        limit: int,
+        snippets: bool,
+        withhold_expired: bool | None,
+    ) -> Answer:
         # every channel asking for up to SHARED_LIMIT candidates shares one cached answer
         ranked = max(limit, SHARED_LIMIT)
         generation = self.index.generation()
+        self._forget_other_generations(generation)
         normalised = normalise_question(question, code)
         if withhold_expired is None:
             withhold_expired = self.withhold_expired and audience == PUBLIC
@@ -442,6 +458,25 @@ class AnswerEngine:
             return AMBIGUOUS
         return ANSWERED
 
+    def _forget_other_generations(self, generation: str) -> None:
+        """Drop what a new index generation made dead: answers, catalogs, merged segments.
+
+        Answers and catalogs are keyed by generation, so after a publish they can
+        never be served again; kept, a publish every few seconds filled the caches
+        with dead copies (bench/soak.py: workers grew from 80 to 440 MB in 10
+        minutes). Entries and phrases are keyed by stored document and stay, but
+        for those of segments the index no longer has.
+        """
+        if generation != self._generation:
+            self._generation = generation
+            self._cache = LRU(self._cache.size)
+            self._catalog = LRU(self._catalog.size)
+            live = self.index.segments()
+            for cache in (self._entries, self._phrase_cache):
+                with cache.lock:
+                    for key in [k for k in cache.data if k[0] not in live]:
+                        del cache.data[key]
+
     def clear_cache(self) -> None:
         """Forget cached answers (after changing ``threshold`` or ``margin``)."""
         self._cache = LRU(self._cache.size)
@@ -484,7 +519,9 @@ class AnswerEngine:
         """Return the articles of ``lang`` grouped by category, titles sorted."""
         if lang not in langs.LANGUAGES:
             raise UnknownLanguage(f"unknown language {lang!r}")
-        key = (lang, audience, self.index.generation())
+        generation = self.index.generation()
+        self._forget_other_generations(generation)
+        key = (lang, audience, generation)
         cached = self._catalog.get(key)
         if cached is not None:
             return cached

@@ -368,6 +368,25 @@ class SearchIndex:
                 log.warning("search index %s is damaged (%s): rebuilding", name, why)
                 self.rebuild(self)
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Keep this thread's searcher for the whole block, even if the index changes.
+
+        Hits read their stored article lazily, so a block that searches and then
+        reads hits, IDFs and the generation must not have its searcher reopened
+        (and the old one closed) by another worker's publish in between: whoosh
+        raises ``ReaderClosed``, and document numbers of two generations mix.
+        """
+        local = self._local
+        depth = getattr(local, "pins", 0)
+        if not depth:
+            self.searcher()  # fresh as of the start of the block
+        local.pins = depth + 1
+        try:
+            yield
+        finally:
+            local.pins = depth
+
     def searcher(self, *, verify: bool = True):
         """Return this thread's searcher, reopened if the index changed since it was opened.
 
@@ -380,8 +399,10 @@ class SearchIndex:
             look-ups an answer makes right after its first call checked them
         """
         local = self._local
-        stamp = self._pointer_stamp()
         current = getattr(local, "searcher", None)
+        if current is not None and getattr(local, "pins", 0):
+            return current  # inside ``pinned``: the block keeps one searcher
+        stamp = self._pointer_stamp()
         if current is not None and local.stamp == stamp:
             state = _state(current, local.files if verify else None)
             if state == "fresh":
@@ -445,6 +466,10 @@ class SearchIndex:
             data = stored["data"]
             out[stored["key"]] = (data["revision"], data["content_hash"], data["outdated"])
         return out
+
+    def segments(self) -> set[str]:
+        """Return the ids of the segments the open index is made of (see ``Hit.key``)."""
+        return {sub.reader().segment().segid for sub, _ in self.searcher().leaf_searchers()}
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

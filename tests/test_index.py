@@ -308,3 +308,16 @@ def test_search_scores_as_whoosh_does_on_every_sample_question(tmp_path):
     index.update(changed, delete_keys=[e.key for e in entries[1::7]])
     assert index.searcher().reader().has_deletions()
     assert compare() > 150
+
+
+def test_a_pinned_searcher_survives_another_workers_update(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a", revision=1)])
+    other_worker = SearchIndex(tmp_path / "ix")
+    with index.pinned():
+        hits = index.search("en", ["refund"], public_only=False)
+        other_worker.update([entry("a", revision=2)])
+        index.field_idf("title_en", "refund")  # asks for the searcher again mid-block
+        assert [h.load().revision for h in hits] == [1]  # read from the still-open searcher
+        assert index.get("en:a").revision == 1
+    assert index.get("en:a").revision == 2  # the next block sees the update
