@@ -1,5 +1,6 @@
 """WSGI entry point: ``gunicorn wsgi:app`` (each worker builds its app after the fork)."""
 
+import gc
 import logging
 
 from kb import create_app
@@ -10,3 +11,7 @@ if _gunicorn.handlers:
     logging.getLogger("kb").handlers = _gunicorn.handlers
 
 app = create_app()
+
+# what start-up made lives as long as the worker: keep it out of the garbage
+# collector's full passes, which otherwise stall a request now and then
+gc.freeze()

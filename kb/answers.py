@@ -275,7 +275,7 @@ class AnswerEngine:
             )
             phrase = 0.0
             for terms, norm in self._phrases(hit, generation):
-                shared = terms.intersection(weights)
+                shared = [t for t in terms if t in weights]
                 if shared:
                     sim = sum(weights[t] ** 2 for t in shared) / (query_norm * norm)
                     phrase = max(phrase, sim)
@@ -309,7 +309,7 @@ class AnswerEngine:
             self._entries.put(hit.key, entry)
         return entry
 
-    def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[frozenset[str], float], ...]:
+    def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[tuple[str, ...], float], ...]:
         """Return the analysed title and questions of a hit's entry with their IDF norms.
 
         The analysed phrases are cached under the stored document's key, which
@@ -320,12 +320,16 @@ class AnswerEngine:
         if phrases is None:
             entry = hit.load()
             code = entry.lang
+            # tuples of strings, not sets: the garbage collector stops tracking them,
+            # so thousands of cached phrases cost nothing at each full collection
             phrases = tuple(
                 terms
                 for text in (entry.title, *entry.questions)
                 if (
-                    terms := frozenset(
-                        langs.terms(text, code) or langs.terms(text, code, keep_stopwords=True)
+                    terms := tuple(
+                        dict.fromkeys(
+                            langs.terms(text, code) or langs.terms(text, code, keep_stopwords=True)
+                        )
                     )
                 )
             )
