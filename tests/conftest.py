@@ -154,6 +154,15 @@ def add_user(app, name: str, role: str, password: str = PASSWORD):
         db.conn.close()
 
 
+def api_token(app, name: str) -> str:
+    """Create an API token for the existing user ``name`` in ``app``'s database."""
+    db = app.extensions["kb"].connect()
+    try:
+        return auth.create_token(db, auth.find_user(db, name), actor="test")
+    finally:
+        db.conn.close()
+
+
 def csrf_token(client, url: str = "/login") -> str:
     """Return the CSRF token of the form on ``url`` (as a browser would find it)."""
     html = client.get(url).get_data(as_text=True)

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kb import auth, content
+from kb import content
 from kb.errors import ArticleInvalid
-from tests.conftest import add_user, csrf_token, login, sample_app_in
+from tests.conftest import add_user, api_token, csrf_token, login, sample_app_in
 
 settings.register_profile(
     "kb-properties",
@@ -243,11 +243,7 @@ def test_the_parser_refuses_bombs_quickly(text, words, tmp_path):
 
 
 def test_the_publish_paths_refuse_bombs_with_a_4xx_and_a_message(app):
-    db = app.extensions["kb"].connect()
-    try:
-        token = auth.create_token(db, auth.find_user(db, "publisher1"), actor="test")
-    finally:
-        db.conn.close()
+    token = api_token(app, "publisher1")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     for text, status, words in [

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from kb import auth, feedback, journal
-from tests.conftest import SAMPLE_CONTENT, add_user, csrf_token, login
+from kb import feedback, journal
+from tests.conftest import SAMPLE_CONTENT, add_user, api_token, csrf_token, login
 
 CANCEL = "can I cancel my order before it ships?"
 
@@ -34,14 +34,6 @@ def signed_in(app, name: str):
     client = app.test_client()
     assert login(client, name).status_code == 302
     return client
-
-
-def token(app, name: str) -> str:
-    db = app.extensions["kb"].connect()
-    try:
-        return auth.create_token(db, auth.find_user(db, name), actor="test")
-    finally:
-        db.conn.close()
 
 
 def test_every_channel_records_what_it_served(app):
@@ -276,12 +268,12 @@ def test_receipts_say_what_was_served(app):
     answer = client.get("/api/v1/answer", query_string={"q": CANCEL, "lang": "en"}).get_json()
     ref = answer["ref"]
     assert client.get(f"/api/v1/receipts/{ref}").status_code == 401
-    agent_token = token(app, "agent1")
+    agent_token = api_token(app, "agent1")
     forbidden = client.get(
         f"/api/v1/receipts/{ref}", headers={"Authorization": f"Bearer {agent_token}"}
     )
     assert forbidden.status_code == 403
-    headers = {"Authorization": f"Bearer {token(app, 'editor1')}"}
+    headers = {"Authorization": f"Bearer {api_token(app, 'editor1')}"}
     body = client.get(f"/api/v1/receipts/{ref}", headers=headers).get_json()
     assert body["channel"] == "api" and body["question"]
     served = body["served"]

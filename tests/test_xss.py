@@ -19,10 +19,10 @@ from urllib.parse import quote
 import brs_kb
 import pytest
 
-from kb import auth, content, create_app
+from kb import content, create_app
 from kb.answers import normalise_question
 from kb.errors import ArticleInvalid
-from tests.conftest import PASSWORD, add_user, csrf_token, login
+from tests.conftest import PASSWORD, add_user, api_token, csrf_token, login
 from tests.html_oracle import unsafe_markup, unsafe_response, url_scheme, visible_text
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -522,11 +522,7 @@ def test_history_diff_preview_and_proposals_are_safe(asking):
 
 
 def test_refused_payloads_get_a_clear_4xx_through_the_publish_api(asking):
-    db = asking.extensions["kb"].connect()
-    try:
-        token = auth.create_token(db, auth.find_user(db, "publisher"), actor="test")
-    finally:
-        db.conn.close()
+    token = api_token(asking, "publisher")
     client = asking.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     statuses = set()
