@@ -316,27 +316,24 @@ class AnswerEngine:
         outlives publishes of other articles, so a hit is scored without loading
         its stored article at all; the norms follow the generation's IDFs.
         """
-        phrases = self._phrase_cache.get(hit.key) if hit.key is not None else None
-        if phrases is None:
+        cached = self._phrase_cache.get(hit.key) if hit.key is not None else None
+        if cached is None:
             entry = hit.load()
-            code = entry.lang
             # tuples of strings, not sets: the garbage collector stops tracking them,
             # so thousands of cached phrases cost nothing at each full collection
-            phrases = tuple(
-                terms
-                for text in (entry.title, *entry.questions)
-                if (
-                    terms := tuple(
-                        dict.fromkeys(
-                            langs.terms(text, code) or langs.terms(text, code, keep_stopwords=True)
-                        )
+            analysed = (
+                tuple(
+                    dict.fromkeys(
+                        langs.terms(text, entry.lang)
+                        or langs.terms(text, entry.lang, keep_stopwords=True)
                     )
                 )
+                for text in (entry.title, *entry.questions)
             )
+            cached = (entry.lang, tuple(terms for terms in analysed if terms))
             if hit.key is not None:
-                self._phrase_cache.put(hit.key, (code, phrases))
-        else:
-            code, phrases = phrases
+                self._phrase_cache.put(hit.key, cached)
+        code, phrases = cached
         return tuple(
             (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
             for terms in phrases
