@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,45 +350,31 @@ def publish(
         article = article.with_changes(path=rel)
         canonical = content.serialise(article)
         tmp = write_temp(content_dir / rel, canonical)
-        files = FileChanges()
-        indexing = False
-        try:
-            # the revision commits last: until then every step can be undone, so a
-            # failure anywhere leaves file, history and index as they were
-            with store.immediate(db):
-                revision = store.record_revision(
-                    db,
-                    article_id=article.id,
-                    lang=article.lang,
-                    action=action,
-                    author=author,
-                    content_hash=article.content_hash,
-                    text=canonical,
-                    path=rel,
-                    note=note,
-                )
-                store.audit(
-                    db,
-                    actor=author,
-                    action=f"article.{action}",
-                    target=article.key,
-                    detail=f"r{revision.revision}: {note}",
-                )
-                files.replace(tmp, content_dir / rel)
-                old_path = latest.path if latest and not latest.retired else None
-                if old_path and old_path != rel:  # the category (folder) changed
-                    files.remove(content_dir / old_path)
-                entries = _publish_entries(index, db, article, revision, source_lang)
-                indexing = True
-                index.update(entries)
-        except BaseException as exc:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            _undo(files, index if indexing else None, db, source_lang, what=article.key)
-            if isinstance(exc, OSError | sqlite3.Error):
-                raise WriteFailed(failed_message(rel, exc)) from exc
-            raise
-        files.commit()
+        with _undoable(db, index, source_lang, what=article.key, path=rel, temp=tmp) as change:
+            revision = store.record_revision(
+                db,
+                article_id=article.id,
+                lang=article.lang,
+                action=action,
+                author=author,
+                content_hash=article.content_hash,
+                text=canonical,
+                path=rel,
+                note=note,
+            )
+            store.audit(
+                db,
+                actor=author,
+                action=f"article.{action}",
+                target=article.key,
+                detail=f"r{revision.revision}: {note}",
+            )
+            change.files.replace(tmp, content_dir / rel)
+            old_path = latest.path if latest and not latest.retired else None
+            if old_path and old_path != rel:  # the category (folder) changed
+                change.files.remove(content_dir / old_path)
+            entries = _publish_entries(index, db, article, revision, source_lang)
+            change.update_index(entries)
     return Published(revision, entries[0])
 
 
@@ -412,6 +399,52 @@ def _publish_entries(
         index, live, outdated, article_id=article.id, skip_key=article.key, source_lang=source_lang
     )
     return [entry, *flagged]
+
+
+@dataclass
+class _Change:
+    """The files and index entries a publish or retirement has changed so far."""
+
+    index: SearchIndex
+    files: FileChanges = field(default_factory=FileChanges)
+    indexed: bool = False
+
+    def update_index(self, entries: Iterable[Entry] = (), delete_keys: Iterable[str] = ()) -> None:
+        self.indexed = True  # from here on a failure may have reached the index
+        self.index.update(entries, delete_keys=delete_keys)
+
+
+@contextmanager
+def _undoable(
+    db: sqlite_utils.Database,
+    index: SearchIndex,
+    source_lang: str,
+    *,
+    what: str,
+    path: str,
+    temp: Path | None = None,
+) -> Iterator[_Change]:
+    """Run a change inside its revision's transaction, which commits last.
+
+    Until then every step can be undone, so a failure anywhere puts back the
+    files and index entries and leaves the history as it was; an OS or SQLite
+    error (a full disk) becomes ``WriteFailed``.
+
+    :param temp: a temp file the change moves into place, removed on failure
+    """
+    change = _Change(index)
+    try:
+        with store.immediate(db):
+            yield change
+    except BaseException as exc:
+        if temp is not None:
+            with suppress(OSError):
+                temp.unlink(missing_ok=True)
+        _undo(change.files, index if change.indexed else None, db, source_lang, what=what)
+        if isinstance(exc, OSError | sqlite3.Error):
+            raise WriteFailed(failed_message(path, exc)) from exc
+        raise
+    change.files.commit()
 
 
 def _undo(
@@ -490,30 +523,20 @@ def retire(
             raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
         if base_revision is not None:
             check_base(db, key, base_revision)
-        files = FileChanges()
-        indexing = False
-        try:
-            with store.immediate(db):
-                revision = store.record_revision(
-                    db,
-                    article_id=article_id,
-                    lang=lang,
-                    action="retire",
-                    author=author,
-                    path=latest.path,
-                    note=note,
-                )
-                store.audit(db, actor=author, action="article.retire", target=key, detail=note)
-                if latest.path:
-                    files.remove(content_dir / latest.path)
-                indexing = True
-                index.update(delete_keys=[key])
-        except BaseException as exc:
-            _undo(files, index if indexing else None, db, source_lang, what=key)
-            if isinstance(exc, OSError | sqlite3.Error):
-                raise WriteFailed(failed_message(latest.path or key, exc)) from exc
-            raise
-        files.commit()
+        with _undoable(db, index, source_lang, what=key, path=latest.path or key) as change:
+            revision = store.record_revision(
+                db,
+                article_id=article_id,
+                lang=lang,
+                action="retire",
+                author=author,
+                path=latest.path,
+                note=note,
+            )
+            store.audit(db, actor=author, action="article.retire", target=key, detail=note)
+            if latest.path:
+                change.files.remove(content_dir / latest.path)
+            change.update_index(delete_keys=[key])
     return Published(revision, None)
 
 
