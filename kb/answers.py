@@ -172,7 +172,9 @@ class AnswerEngine:
         self._catalog = LRU(64)
         self._phrase_cache = LRU(20_000)
         self._entries = LRU(max(256, cache_size))
+        # per index generation: IDFs of words, and IDF norms of stored phrases by hit key
         self._idf_values: dict[tuple[str, str], float] = {}
+        self._norms: dict[tuple[str, int], tuple[float, ...]] = {}
         self._idf_generation = ""
         self._generation = ""  # the index generation the caches hold
 
@@ -334,15 +336,25 @@ class AnswerEngine:
             if hit.key is not None:
                 self._phrase_cache.put(hit.key, cached)
         code, phrases = cached
-        return tuple(
-            (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
-            for terms in phrases
-        )
+        self._same_generation(generation)
+        norms = self._norms.get(hit.key) if hit.key is not None else None
+        if norms is None:
+            norms = tuple(
+                math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0
+                for terms in phrases
+            )
+            if hit.key is not None:
+                self._norms[hit.key] = norms
+        return tuple(zip(phrases, norms, strict=True))
+
+    def _same_generation(self, generation: str) -> None:
+        """Start the IDFs and norms afresh when the index generation changed."""
+        if self._idf_generation != generation:
+            self._idf_values, self._norms, self._idf_generation = {}, {}, generation
 
     def _idf(self, code: str, word: str, generation: str) -> float:
         """Return a word's highest IDF over the weighted fields (cached per index generation)."""
-        if self._idf_generation != generation:
-            self._idf_values, self._idf_generation = {}, generation
+        self._same_generation(generation)
         key = (code, word)
         value = self._idf_values.get(key)
         if value is None:

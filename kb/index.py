@@ -19,7 +19,6 @@ replaced version of an updated document, so we never call it).
 from __future__ import annotations
 
 import fcntl
-import heapq
 import logging
 import os
 import re
@@ -27,12 +26,14 @@ import shutil
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
@@ -54,6 +55,9 @@ COORDINATION = 0.9
 _FOLDER_NAME = re.compile(r"ix-[0-9]{14}-[0-9a-f]{8}")
 # files in an index folder that are not Whoosh's data (its lock, our schema stamp)
 _NOT_DATA = {"MAIN_WRITELOCK", "SCHEMA"}
+# decoded postings kept per process, counted in postings (12 bytes each): the
+# common words every question shares are read from disk once, not per question
+POSTINGS_KEPT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ class SearchIndex:
         # per index segment (segments never change but for deletions): field
         # lengths and internal articles, read once by each process
         self._segment_cache: dict[tuple[str, str], Any] = {}
+        self._postings = PostingCache(POSTINGS_KEPT)
 
     # --- locations -------------------------------------------------------------
 
@@ -519,6 +524,7 @@ class SearchIndex:
             both = _rank(
                 searcher,
                 self._segment_cache,
+                self._postings,
                 leaves,
                 coordinate=groups > 1,
                 limit=limit,
@@ -575,27 +581,109 @@ def _state(searcher, files: dict[str, tuple[int, int, int]] | None) -> str:
 
 
 def _segment_data(cache: dict, reader, field: str) -> Any:
-    """Return a segment's field lengths by document, or its internal documents (``field=""``)."""
+    """Return a segment's field lengths by document, or which documents are internal (``field=""``).
+
+    Both as arrays over the segment's document numbers; kept per segment, which never changes.
+    """
     key = (reader.segment().segid, field)
     data = cache.get(key)
     if data is None:
         if len(cache) > 512:  # old segments pile up after many publishes: start afresh
             cache.clear()
+        size = reader.doc_count_all()
         if field:
-            data = [
-                reader.doc_field_length(d, field, 1) or 1 for d in range(reader.doc_count_all())
-            ]
-        elif ("audience", b"internal") in reader:
-            data = frozenset(reader.postings("audience", b"internal").all_ids())
+            data = np.fromiter(
+                (reader.doc_field_length(d, field, 1) or 1 for d in range(size)),
+                dtype=np.float64,
+                count=size,
+            )
         else:
-            data = frozenset()
+            data = np.zeros(size, dtype=bool)
+            if ("audience", b"internal") in reader:
+                data[list(reader.postings("audience", b"internal").all_ids())] = True
         cache[key] = data
     return data
+
+
+class PostingCache:
+    """Decoded postings by (segment, field, term), least recently used dropped first.
+
+    Segments never change once written (deletions are kept apart), so an entry
+    is valid for as long as its segment lives; entries of segments merged away
+    are never asked for again and age out.
+
+    :param limit: how many postings (document number and frequency) to keep in all
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._data: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Return the document numbers and frequencies of ``text`` in ``field`` of ``reader``."""
+        key = (reader.segment().segid, field, text)
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+                return found
+        found = _postings(reader, field, text)
+        if len(found[0]) <= self.limit:
+            with self._lock:
+                if key not in self._data:
+                    self._data[key] = found
+                    self.held += len(found[0])
+                while self.held > self.limit:
+                    _, (ids, _tf) = self._data.popitem(last=False)
+                    self.held -= len(ids)
+        return found
+
+
+def _postings(reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Return the document numbers and term frequencies of a term in one segment.
+
+    Read a whole posting block at a time straight from Whoosh's stored tuples
+    (whoosh-reloaded is pinned), so no Python code runs per posting.
+    """
+    postings = reader.postings(field, text)
+    if isinstance(postings, FilterMatcher):  # the segment has deletions: dropped by the caller
+        postings = postings.child
+    ids, weights = [], []
+    while postings.is_active():
+        if postings._data is None:
+            postings._read_data()
+        stored_ids, stored_weights = postings._data[0], postings._data[1]
+        block = np.asarray(stored_ids, dtype=np.int64)
+        ids.append(block if postings._byteids else np.cumsum(block))
+        if stored_weights is None or isinstance(stored_weights, float):
+            weights.append(np.full(len(block), stored_weights or 1.0, dtype=np.float32))
+        else:
+            weights.append(np.asarray(stored_weights, dtype=np.float32))
+        postings._next_block()
+    if not ids:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    return np.concatenate(ids).astype(np.int32), np.concatenate(weights).astype(np.float64)
+
+
+def _best(scores: np.ndarray, docs: np.ndarray, limit: int) -> np.ndarray:
+    """Return the positions of the ``limit`` best scores, ties broken by lower document number."""
+    if len(scores) > limit:
+        threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = np.flatnonzero(scores >= threshold)
+    else:
+        keep = np.arange(len(scores))
+    order = np.lexsort((docs[keep], -scores[keep]))
+    return keep[order[:limit]]
 
 
 def _rank(
     searcher,
     cache: dict,
+    postings: PostingCache,
     leaves: list[tuple[str, str, float]],
     *,
     coordinate: bool,
@@ -607,10 +695,12 @@ def _rank(
     Returns the best public articles, and the best of all articles.
 
     The same sums Whoosh's matchers compute, leaf by leaf over each segment's
-    posting blocks: BM25F per leaf, times its boost, summed per document, then
-    Whoosh's coordination bonus (``CoordMatcher``) over the number of leaves a
-    document matches. ``tests/test_index.py`` checks the result against Whoosh's
-    own query on every question of the sample content.
+    postings, with arrays instead of a Python step per posting: BM25F per leaf,
+    times its boost, summed per document in leaf order (so the floating-point
+    sums are Whoosh's to the last bit), then Whoosh's coordination bonus
+    (``CoordMatcher``) over the number of leaves a document matches.
+    ``tests/test_index.py`` checks the result against Whoosh's own query on
+    every question of the sample content.
     """
     terms = [
         (
@@ -626,17 +716,18 @@ def _rank(
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
     whole = searcher.reader()
-    present = [(1 << i, t) for i, t in enumerate(terms) if (t[0], t[2]) in whole]
+    present = [t for t in terms if (t[0], t[2]) in whole]
     count = len(present)
-    found: list[tuple[float, int, int]] = []
     complete, read = True, 0
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    matches: list[tuple[int, list[tuple[int, np.ndarray]]]] = []  # per segment, per leaf
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        segment = reader.segment().segid
         size = reader.doc_count_all()
-        scores = [0.0] * size
-        masks = [0] * size
-        for bit, (name, _word, text, weight, per_length) in present:
+        scores = np.zeros(size, dtype=np.float64)
+        counts = np.zeros(size, dtype=np.int32)
+        found: list[tuple[int, np.ndarray]] = []
+        for i, (name, _word, text, weight, per_length) in enumerate(present):
             if (name, text) not in reader:
                 continue
             if read and time.monotonic() > deadline:  # at least one term, then partial results
@@ -644,42 +735,71 @@ def _rank(
                 break
             read += 1
             lengths = _segment_data(cache, reader, name)
-            postings = reader.postings(name, text)
-            if isinstance(postings, FilterMatcher):  # the segment has deletions: skipped below
-                postings = postings.child
-            while postings.is_active():
-                postings._read_ids()  # a whole block at a time (whoosh-reloaded is pinned)
-                postings._read_weights()
-                for d, tf in zip(postings._ids, postings._weights, strict=True):
-                    scores[d] += weight * tf / (tf + base + per_length * lengths[d])
-                    masks[d] |= bit
-                postings._next_block()
+            ids, tf = postings.get(reader, name, text)
+            scores[ids] += weight * tf / (tf + base + per_length * lengths[ids])
+            counts[ids] += 1
+            found.append((i, ids))
+        alive = counts > 0
         deleted = reader.deleted_docs_set  # cached by the reader
-        internal = _segment_data(cache, reader, "")
-        for d, mask in enumerate(masks):
-            if not mask or d in deleted:
-                continue
-            score = scores[d]
-            if coordinate:  # Whoosh's "SQR" coordination bonus, as CoordMatcher computes it
-                score = (
-                    0.0
-                    if count == COORDINATION
-                    else (score + (mask.bit_count() - 1) / (count - COORDINATION) ** 2)
-                    * ((count - 1) / count)
+        if deleted:
+            alive[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = False
+        docs = np.flatnonzero(alive)
+        score = scores[docs]
+        if coordinate and len(
+            docs
+        ):  # Whoosh's "SQR" coordination bonus, as CoordMatcher computes it
+            if count == COORDINATION:
+                score = np.zeros(len(docs))
+            else:
+                score = (score + (counts[docs] - 1) / (count - COORDINATION) ** 2) * (
+                    (count - 1) / count
                 )
-            found.append((score, -(d + offset), mask, d in internal, segment, d))
-    best = heapq.nlargest(limit, found)
-    public = [item for item in best if not item[3]]
-    if len(public) < limit and len(public) < len(best):  # internal ones took places
-        public = heapq.nlargest(limit, (item for item in found if not item[3]))
+        internal = _segment_data(cache, reader, "")[docs]
+        segment = reader.segment().segid
+        parts.append((score, docs + offset, internal, np.full(len(docs), len(matches))))
+        matches.append((offset, found, segment))
+    if parts:
+        scores = np.concatenate([p[0] for p in parts])
+        globals_ = np.concatenate([p[1] for p in parts])
+        internal = np.concatenate([p[2] for p in parts])
+        which = np.concatenate([p[3] for p in parts])
+    else:
+        scores = globals_ = which = np.zeros(0)
+        internal = np.zeros(0, dtype=bool)
+    public_at = np.flatnonzero(~internal)
+    rankings = (
+        public_at[_best(scores[public_at], globals_[public_at], limit)],
+        _best(scores, globals_, limit),
+    )
+    # which leaves each ranked document matched, one array look-up per leaf and segment
+    matched: dict[int, set[tuple[str, str]]] = {}
+    chosen = np.unique(np.concatenate(rankings))
+    for segment_at, (offset, found, _segment) in enumerate(matches):
+        mine = chosen[which[chosen] == segment_at]
+        if not len(mine):
+            continue
+        docs = globals_[mine] - offset
+        for i, ids in found:
+            if not len(ids):
+                continue
+            pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            for at in mine[ids[pos] == docs].tolist():
+                matched.setdefault(at, set()).add((present[i][0], present[i][1]))
     out = []
-    for ranked in (public, best):
+    for ranked in rankings:
         hits = Hits()
         hits.complete = complete
-        for score, negative, mask, _internal, segment, d in ranked:
-            matched = frozenset((t[0], t[1]) for i, t in enumerate(terms) if mask >> i & 1)
-            load = _loader(searcher, -negative)
-            hits.append(Hit(score=score, matched=matched, load=load, key=(segment, d)))
+        for at in ranked.tolist():
+            offset, _found, segment = matches[int(which[at])]
+            globaldoc = int(globals_[at])
+            hits.append(
+                Hit(
+                    score=float(scores[at]),
+                    matched=frozenset(matched.get(at, ())),
+                    load=_loader(searcher, globaldoc),
+                    key=(segment, globaldoc - offset),
+                )
+            )
         out.append(hits)
     return out[0], out[1]
 
