@@ -58,6 +58,10 @@ _NOT_DATA = {"MAIN_WRITELOCK", "SCHEMA"}
 # decoded postings kept per process, counted in postings (12 bytes each): the
 # common words every question shares are read from disk once, not per question
 POSTINGS_KEPT = 1_000_000
+# a folder's modification time is trusted to mean "no commit since" only once it
+# is this old: file systems keep coarse times, and a commit in the same tick as
+# the one before it could leave the time unchanged (git's "racy" rule)
+SETTLED_NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -409,7 +413,16 @@ class SearchIndex:
             return current  # inside ``pinned``: the block keeps one searcher
         stamp = self._pointer_stamp()
         if current is not None and local.stamp == stamp:
-            state = _state(current, local.files if verify else None)
+            # a commit adds files to the folder, so its modification time changes;
+            # a time that has not changed for a while stands for "no commit since"
+            folder = _mtime_ns(self.root / local.name)
+            if folder is not None and folder == local.settled:
+                fresh = not verify or _unchanged(local.files)
+                state = "fresh" if fresh else _state(current, local.files)
+            else:
+                state = _state(current, local.files if verify else None)
+                if state == "fresh" and folder is not None and time.time_ns() - folder > SETTLED_NS:
+                    local.settled = folder
             if state == "fresh":
                 return current
             if state == "damaged":
@@ -426,6 +439,7 @@ class SearchIndex:
             with suppress(Exception):
                 current.close()
         local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
+        local.settled = None
         local.recent = {}
         local.files = _fingerprint(self.root / name)
         return searcher
@@ -449,7 +463,7 @@ class SearchIndex:
     def generation(self) -> str:
         """Return an identifier that changes whenever what searches return changes."""
         searcher = self.searcher()
-        return f"{self._current_name()}:{searcher.ixreader.generation()}"
+        return f"{self._local.name}:{searcher.ixreader.generation()}"
 
     def get(self, key: str) -> Entry | None:
         """Return the entry stored under ``lang:id``, or None."""
@@ -551,6 +565,13 @@ def _fingerprint(folder: Path) -> dict[str, tuple[int, int, int]]:
             st = item.stat()
             out[item.path] = (st.st_ino, st.st_size, st.st_mtime_ns)
     return out
+
+
+def _mtime_ns(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 def _unchanged(files: dict[str, tuple[int, int, int]]) -> bool:

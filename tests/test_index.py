@@ -87,6 +87,23 @@ def test_update_seen_by_another_process(tmp_path):
     assert index.get("en:a").revision == 7
 
 
+def test_a_settled_index_is_checked_by_its_folder_time_and_still_sees_updates(tmp_path):
+    """Once the folder's time is old enough to trust, a request skips Whoosh's listing
+    of the folder; a commit by another writer changes that time and is seen at once."""
+    index, writer = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+    index.build([entry("a", revision=1)])
+    assert index.get("en:a").revision == 1
+    folder = tmp_path / "ix" / index._local.name
+    assert index._local.settled is None  # just written: its time is not trusted yet
+    old = time.time() - 5
+    os.utime(folder, (old, old))
+    assert index.get("en:a").revision == 1
+    assert index._local.settled == folder.stat().st_mtime_ns  # trusted from now on
+    writer.update([entry("a", revision=2)])  # like another worker's publish
+    assert index.get("en:a").revision == 2
+    assert titles_matching(index, "refund") == [("a", 2)]
+
+
 def test_delete_and_generation(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.build([entry("a"), entry("b")])

@@ -19,10 +19,25 @@ csrf = CSRFProtect()
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
+    """Mark the session cookie Secure whenever the request came over HTTPS.
+
+    Most requests (customers, the chatbot) carry no cookie: they get an empty
+    session without building a signing serializer, and, when nothing was put
+    in it, nothing is saved.
+    """
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -11,16 +11,28 @@ CSP = (
 )
 
 
+_COMMON = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+_PAGES = (
+    ("Content-Security-Policy", CSP.format(ancestors="'none'")),
+    *_COMMON,
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def _headers(response: Response) -> Response:
     sidebar = request.path == "/agent" or request.path.startswith("/agent/")
-    ancestors = current_app.config["SIDEBAR_FRAME_ANCESTORS"] if sidebar else "'none'"
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP.format(ancestors=ancestors))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if not sidebar:
-        headers.setdefault("X-Frame-Options", "DENY")
+    if sidebar:
+        ancestors = current_app.config["SIDEBAR_FRAME_ANCESTORS"]
+        defaults = (("Content-Security-Policy", CSP.format(ancestors=ancestors)), *_COMMON)
+    else:
+        defaults = _PAGES
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend([(k, v) for k, v in defaults if k.lower() not in present])
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if getattr(g, "_login_user", None) is not None or "session" in request.cookies:
