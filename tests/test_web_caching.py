@@ -163,3 +163,69 @@ def test_a_worker_renders_a_public_page_once_per_generation(app, monkeypatch):
     republish(app)
     third = client.get("/en/articles/refund-time")
     assert len(calls) == 2 and "Seven days" in third.get_data(as_text=True)
+
+
+def test_workers_of_a_node_share_rendered_pages_on_disk(make_app, app, monkeypatch):
+    from kb.web import faq
+
+    other = make_app()  # a second worker over the same data directory
+    calls = []
+    real = faq.render_template
+    monkeypatch.setattr(faq, "render_template", lambda *a, **k: calls.append(a) or real(*a, **k))
+    url = "/en/articles/refund-time"
+    first = app.test_client().get(url)
+    second = other.test_client().get(url)
+    assert len(calls) == 1  # rendered by the first worker only
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Content-Type"] == first.headers["Content-Type"]
+    # free text in the URL is never stored on disk (the set of pages stays bounded)
+    app.test_client().get("/api/v1/articles/refund-time?lang=en")
+    stored = [p.name for p in (app.config["DATA_DIR"] / "pages").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+
+
+def test_a_publish_starts_a_new_epoch_and_old_ones_are_removed(app, monkeypatch):
+    from kb.web import caching
+
+    client = app.test_client()
+    pages = app.config["DATA_DIR"] / "pages"
+    client.get("/en/articles/refund-time")
+    (before,) = [p.name for p in pages.iterdir()]
+    monkeypatch.setattr(caching, "RETIRE_AFTER", -1.0)  # no grace, to see the removal now
+    republish(app)
+    response = client.get("/en/articles/refund-time")
+    assert "Seven days" in response.get_data(as_text=True)
+    assert [p.name for p in pages.iterdir()] != [before] and len(list(pages.iterdir())) == 1
+
+
+def test_an_epoch_written_to_recently_is_kept_for_a_lagging_worker(app):
+    client = app.test_client()
+    pages = app.config["DATA_DIR"] / "pages"
+    client.get("/en/articles/refund-time")
+    republish(app)
+    client.get("/en/articles/refund-time")
+    assert len(list(pages.iterdir())) == 2  # the old epoch was written to a moment ago
+
+
+def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkeypatch):
+    import os
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    client = app.test_client()
+    for _ in range(2):
+        response = client.get("/en/articles/refund-time")
+        assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
+    pages = app.config["DATA_DIR"] / "pages"
+    assert not [p for p in pages.rglob("*") if p.is_file()]  # no temp file left behind
+    monkeypatch.undo()
+    app.extensions["kb_pages"].data.clear()
+    client.get("/en/articles/refund-time")
+    (page,) = [p for p in pages.rglob("*") if p.is_file()]
+    page.write_bytes(b"garbage without a header line")
+    app.extensions["kb_pages"].data.clear()
+    response = client.get("/en/articles/refund-time")
+    assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)

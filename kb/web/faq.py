@@ -44,14 +44,14 @@ def root():
 
 
 @bp.get("/<lang>/")
-@shared()
+@shared(stored=True)
 def home(lang: str):
     catalog = current_kb().engine.catalog(lang)
     return render_template("faq/home.html", lang=lang, catalog=catalog)
 
 
 @bp.get("/<lang>/categories/<category>")
-@shared()
+@shared(stored=True)
 def category(lang: str, category: str):
     entries = current_kb().engine.catalog(lang).get(category)
     if not entries:
@@ -62,7 +62,7 @@ def category(lang: str, category: str):
 
 
 @bp.get("/<lang>/articles/<article_id>")
-@shared()
+@shared(stored=True)
 def article(lang: str, article_id: str):
     kb = current_kb()
     entry = kb.engine.article(article_id, lang)
