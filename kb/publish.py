@@ -386,17 +386,23 @@ def _publish_entries(
     source_lang: str,
 ) -> list[Entry]:
     """Return the index entries a publish changes: the article, and translations newly (not) outdated."""
-    live = _live_revisions(db)  # for kb: links; no need to parse every article
+    live = store.live_keys(db)  # for kb: links
     outdated = translations.outdated_keys(db, source_lang, article_id=article.id)
     entry = make_entry(
         article,
         revision,
-        keys=set(live),
+        keys=live,
         source_lang=source_lang,
         outdated=article.key in outdated,
     )
     flagged = _flag_changes(
-        index, live, outdated, article_id=article.id, skip_key=article.key, source_lang=source_lang
+        index,
+        db,
+        live,
+        outdated,
+        article_id=article.id,
+        skip_key=article.key,
+        source_lang=source_lang,
     )
     return [entry, *flagged]
 
@@ -472,7 +478,8 @@ def _undo(
 
 def _flag_changes(
     index: SearchIndex,
-    live: dict[str, store.Revision],
+    db: sqlite_utils.Database,
+    live: set[str],
     outdated: set[str],
     *,
     article_id: str,
@@ -481,6 +488,7 @@ def _flag_changes(
 ) -> list[Entry]:
     """Re-render the language versions of an article whose outdated flag changed.
 
+    :param live: the keys of every live article (for ``kb:`` links)
     :param skip_key: the version being indexed anyway (just published), or the source
     """
     changed = {}
@@ -490,10 +498,11 @@ def _flag_changes(
             and entry.key in live
             and entry.outdated != (entry.key in outdated)
         ):
-            changed[entry.key] = live[entry.key]
-    keys = set(live)
+            revision = store.latest_revision(db, entry.id, entry.lang)
+            if revision is not None:
+                changed[entry.key] = revision
     return [
-        make_entry(a, rev, keys=keys, source_lang=source_lang, outdated=key in outdated)
+        make_entry(a, rev, keys=live, source_lang=source_lang, outdated=key in outdated)
         for key, (a, rev) in _parse_revisions(changed).items()
     ]
 
@@ -650,11 +659,12 @@ def confirm_translation(
                 target=key,
                 detail=f"in step with {source_lang} r{state.source_revision}",
             )
-        live = _live_revisions(db)
+        live = store.live_keys(db)
         outdated = translations.outdated_keys(db, source_lang, article_id=article_id)
         index.update(
             _flag_changes(
                 index,
+                db,
                 live,
                 outdated,
                 article_id=article_id,

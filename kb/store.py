@@ -225,6 +225,21 @@ def latest_revisions(db: sqlite_utils.Database) -> dict[str, Revision]:
     return {f"{row[1]}:{row[0]}": Revision(*row) for row in rows}
 
 
+def live_keys(db: sqlite_utils.Database) -> set[str]:
+    """Return ``lang:id`` of every article whose newest revision is live (not retired, has text).
+
+    The keys only: a publish needs them to resolve ``kb:`` links, and reading
+    every article's text for that cost a 10k knowledge base 100 ms a publish.
+    """
+    rows = db.execute(
+        """SELECT lang, article_id FROM revisions r
+            WHERE revision = (SELECT MAX(revision) FROM revisions
+                              WHERE article_id = r.article_id AND lang = r.lang)
+              AND action != 'retire' AND text IS NOT NULL"""
+    ).fetchall()
+    return {f"{lang}:{article_id}" for lang, article_id in rows}
+
+
 def latest_revision(db: sqlite_utils.Database, article_id: str, lang: str) -> Revision | None:
     """Return the newest revision of one article (retired or not), or None."""
     row = db.execute(

@@ -184,6 +184,19 @@ def test_latest_revision_of_one_article_matches_latest_revisions(db):
     assert store.latest_revision(db, "nope", "en") is None
 
 
+def test_live_keys_are_the_newest_revisions_neither_retired_nor_without_text(db):
+    record(db, "a", "en", text="x")
+    record(db, "a", "ru", text="x")
+    record(db, "b", "en", text="x")
+    record(db, "b", "en", action="retire")
+    record(db, "c", "en", text="x")
+    record(db, "c", "en", action="retire")
+    record(db, "c", "en", text="back again")
+    record(db, "d", "en")  # no text recorded
+    live = {k for k, r in latest_revisions(db).items() if not r.retired and r.text is not None}
+    assert store.live_keys(db) == live == {"en:a", "ru:a", "en:c"}
+
+
 def test_latest_revisions_of_empty_database(db):
     assert latest_revisions(db) == {}
     assert history(db, "a", "en") == []
