@@ -338,3 +338,38 @@ def test_a_pinned_searcher_survives_another_workers_update(tmp_path):
         assert [h.load().revision for h in hits] == [1]  # read from the still-open searcher
         assert index.get("en:a").revision == 1
     assert index.get("en:a").revision == 2  # the next block sees the update
+
+
+def test_mapped_segment_parts_read_like_bytesio_without_copying(tmp_path):
+    """Whoosh's copy of each memory-mapped part is replaced by a view that reads the same."""
+    import io
+    import pickle
+    import random
+
+    from whoosh.filedb import compound
+
+    from kb.index import _MappedFile, _View
+
+    assert compound.BufferFile is _MappedFile
+    rng = random.Random(3)
+    data = bytes(rng.choice(b"ab\ncd") for _ in range(5000)) + pickle.dumps({"x": [1, 2]})
+    view, reference = _View(memoryview(data)), io.BytesIO(data)
+    for _ in range(300):
+        op = rng.choice(["read", "readline", "seek", "seek1"])
+        n = rng.randint(-1, 700)
+        if op == "read":
+            assert view.read(n) == reference.read(n)
+        elif op == "readline":
+            assert view.readline(n) == reference.readline(n)
+        elif op == "seek":
+            assert view.seek(abs(n) % len(data)) == reference.seek(abs(n) % len(data))
+        else:
+            assert view.seek(-3, 2) == reference.seek(-3, 2)
+        assert view.tell() == reference.tell()
+    view.seek(5000)
+    assert pickle.load(view) == {"x": [1, 2]}
+    # an index opened from disk reads its segment through views of the mapping
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a")])
+    reader = index.searcher().reader()
+    assert isinstance(reader._terms._dbfile.file, _View)
