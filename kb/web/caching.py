@@ -31,6 +31,7 @@ import functools
 import hashlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,8 +107,9 @@ class PageStore:
                 folder.mkdir(parents=True)
             except FileExistsError:
                 pass
-            else:  # this worker started the epoch: retire the others
-                self._retire(keep=epoch)
+            else:  # this worker started the epoch: retire the others, off the request
+                # (an epoch can hold thousands of pages: removing them took seconds)
+                threading.Thread(target=self._retire, args=(epoch,), daemon=True).start()
             with open(tmp, "wb") as fh:
                 fh.write(content_type.encode("latin-1") + b"\n" + body)
             os.replace(tmp, folder / etag)
