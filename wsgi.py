@@ -6,6 +6,7 @@ import gc
 import logging
 
 from kb import create_app
+from kb.web.collector import CollectBetweenRequests
 
 # under gunicorn, kb's warnings (an index rebuilt, content problems) go to its error log
 _gunicorn = logging.getLogger("gunicorn.error")
@@ -23,3 +24,6 @@ gc.freeze()
 # the system instead of keeping it in the worker (about 35 MB a worker at 10k articles)
 with contextlib.suppress(OSError, AttributeError):  # glibc only
     ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+# and the full passes over what requests add (the caches) run after a response is sent
+app.wsgi_app = CollectBetweenRequests(app.wsgi_app)

@@ -1,0 +1,65 @@
+"""Full garbage collections run after responses, not during requests (``kb.web.collector``)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from kb.web.collector import NEVER, CollectBetweenRequests
+
+
+@pytest.fixture
+def thresholds():
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_full_collections_never_run_on_their_own(thresholds):
+    CollectBetweenRequests(lambda environ, start_response: [b""])
+    assert gc.get_threshold()[2] == NEVER
+
+
+def test_a_full_collection_runs_after_the_response_once_due(thresholds):
+    events = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"body"]
+
+    wrapped = CollectBetweenRequests(app, every=3)
+    gc.callbacks.append(lambda phase, info: events.append((phase, info["generation"])))
+    try:
+        gc.collect()  # counts start from zero
+        events.clear()
+        body = wrapped({}, lambda *a: None)
+        assert list(body) == [b"body"]
+        body.close()
+        assert wrapped.collections == 0  # not due yet: no young collections happened
+        for _ in range(3):
+            gc.collect(1)
+        events.clear()
+        body = wrapped({}, lambda *a: None)
+        assert list(body) == [b"body"] and not [e for e in events if e[1] == 2]
+        body.close()  # the server closes the body after sending it
+        assert wrapped.collections == 1
+        assert ("start", 2) in events
+    finally:
+        gc.callbacks.pop()
+
+
+def test_cyclic_garbage_is_still_collected(thresholds):
+    import weakref
+
+    class Node:
+        pass
+
+    wrapped = CollectBetweenRequests(lambda e, s: [b""], every=1)
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    ref = weakref.ref(a)
+    del a, b
+    gc.collect(1)
+    wrapped({}, lambda *x: None).close()
+    assert ref() is None
