@@ -148,6 +148,41 @@ def make_schema() -> Schema:
     return Schema(**fields)
 
 
+class _Lengths:
+    """A new segment's document lengths, each field's read whole the first time it is asked for.
+
+    Whoosh's writer asks for the length of the document of every posting it
+    writes (for the length range of each posting block), a seek and a read
+    each: 1.85M of them for a 10k-article build.
+    """
+
+    def __init__(self, perdoc) -> None:
+        self._perdoc = perdoc
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            read = self._perdoc.doc_field_length
+            lengths = self._fields[fieldname] = [
+                read(d, fieldname, 0) for d in range(self._perdoc.doc_count_all())
+            ]
+        return lengths[docnum] or default
+
+
+class _BuildWriter(SegmentWriter):
+    """Whoosh's segment writer, but it reads each field's document lengths once (``_Lengths``)."""
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader()
+        try:
+            self.fieldwriter.add_postings(self.schema, _Lengths(perdoc), self.pool.iter_postings())
+            self.fieldwriter.close()
+        finally:
+            perdoc.close()
+
+
 def _parts(count: int, processes: int) -> list[range]:
     """Split ``range(count)`` into ``processes`` contiguous parts of (nearly) equal size."""
     processes = max(1, min(processes, count))
@@ -162,7 +197,7 @@ def _write_part(ix, entries: Sequence[Entry], part: range, conn) -> None:
     On any error, the error's text is sent instead.
     """
     try:
-        writer = SegmentWriter(ix, _lk=False, limitmb=BUILD_LIMIT_MB)
+        writer = _BuildWriter(ix, _lk=False, limitmb=BUILD_LIMIT_MB)
         for at in part:
             writer.add_document(**_document(entries[at]))
         conn.send(writer._finalize_segment())
@@ -209,7 +244,7 @@ def _document(entry: Entry) -> dict[str, Any]:
 
 
 @contextmanager
-def _writer(ix, **options: Any) -> Iterator[Any]:
+def _writer(ix, kind: type[SegmentWriter] = SegmentWriter, **options: Any) -> Iterator[Any]:
     """Yield a Whoosh writer, committed when the block ends, cancelled on any error.
 
     Whoosh's own lock is not used: ``SearchIndex.write_lock`` already serialises
@@ -218,7 +253,7 @@ def _writer(ix, **options: Any) -> Iterator[Any]:
     until the process ends.
     """
     try:
-        writer = ix.writer(_lk=False, **options)
+        writer = kind(ix, _lk=False, **options)
     except BaseException:  # it may have made its temp folder already
         shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
         raise
@@ -339,7 +374,7 @@ class SearchIndex:
                     child.start()
                     send.close()
                     children.append((child, receive))
-                with _writer(ix, limitmb=BUILD_LIMIT_MB) as writer:
+                with _writer(ix, _BuildWriter, limitmb=BUILD_LIMIT_MB) as writer:
                     for at in last:
                         writer.add_document(**_document(entries[at]))
                     segments = [_received(child, receive) for child, receive in children]

@@ -388,3 +388,39 @@ def test_a_failed_part_fails_the_build_and_leaves_the_old_index(tmp_path, how, m
         index.build(entries, processes=2)  # entry 0 is read in the forked process only
     assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == before
     assert [e.id for e in index.entries()] == ["old"]
+
+
+def _term_statistics(index: SearchIndex) -> dict:
+    """Return what Whoosh keeps per term for scoring and skipping: counts, weights, lengths."""
+    reader = index.searcher().reader()
+    out = {}
+    for name in index.searcher().schema.names():
+        if name == "data":
+            continue
+        for term in reader.lexicon(name):
+            info = reader.term_info(name, term)
+            out[name, term] = (
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+            )
+    return out
+
+
+def test_the_build_writer_keeps_the_term_statistics_whoosh_writes(tmp_path, monkeypatch):
+    """The build reads document lengths field by field, not per posting: same statistics."""
+    from whoosh.writing import SegmentWriter
+
+    from kb.index import _BuildWriter
+
+    entries = sample_app_in(tmp_path / "app").extensions["kb"].index.entries()
+    ours = SearchIndex(tmp_path / "ours")
+    ours.build(entries, processes=1)
+    monkeypatch.setattr(_BuildWriter, "_flush_segment", SegmentWriter._flush_segment)
+    whooshs = SearchIndex(tmp_path / "whoosh")
+    whooshs.build(entries, processes=1)
+    expected = _term_statistics(whooshs)
+    assert any(stats[3] > 1 for stats in expected.values())  # lengths were recorded
+    assert _term_statistics(ours) == expected
