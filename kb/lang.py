@@ -199,6 +199,42 @@ def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
     return out
 
 
+# what each word as written becomes, per (language, stemmed): a corpus repeats
+# the same few thousand words millions of times, and normalising and stemming
+# them is most of the analysis; a memo that fills up starts afresh
+ANALYSED_KEPT = 100_000
+_analysed: dict[tuple[str, bool], dict[str, tuple[str, str]]] = {}
+
+
+def _memo(lang: str, stem_words: bool) -> dict[str, tuple[str, str]]:
+    memo = _analysed.get((lang, stem_words))
+    if memo is None:
+        memo = _analysed.setdefault((lang, stem_words), {})
+    return memo
+
+
+def analyse_word(word: str, lang: str, *, stem_words: bool = True) -> tuple[str, str]:
+    """Return ``(normalised, indexed)`` forms of one tokenised word, remembered.
+
+    :param word: one word as ``tokenize`` split it from the text
+    :param stem_words: the indexed form is the stem; otherwise the folded word
+    :return: the normalised word (empty when nothing of it is left, e.g. a lone
+        joiner) and the form the index keeps
+    """
+    memo = _memo(lang, stem_words)
+    found = memo.get(word)
+    if found is None:
+        normal = normalise(word, lang)
+        if not normal:
+            found = ("", "")
+        else:
+            found = (normal, stem(word, lang) if stem_words else fold(normal, lang))
+        if len(memo) >= ANALYSED_KEPT:
+            memo.clear()
+        memo[word] = found
+    return found
+
+
 class LanguageTokenizer(Tokenizer):
     """Whoosh tokenizer for one language: word split, normalise, stop words, stem.
 
@@ -230,8 +266,11 @@ class LanguageTokenizer(Tokenizer):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         stops = stopwords(self.lang) if removestops and not self.keep_stopwords else frozenset()
         pos = start_pos
+        lang, stem_words = self.lang, self.stem_words
+        memo = _memo(lang, stem_words)
         for match in _WORD.finditer(value):
-            word = normalise(match.group(), self.lang)
+            raw = match.group()
+            word, text = memo.get(raw) or analyse_word(raw, lang, stem_words=stem_words)
             if not word:
                 continue
             # normalise() may have removed a joiner and left two words
@@ -241,7 +280,7 @@ class LanguageTokenizer(Tokenizer):
                     continue
             else:
                 t.stopped = False
-            t.text = stem(match.group(), self.lang) if self.stem_words else fold(word, self.lang)
+            t.text = text
             t.boost = 1.0
             if keeporiginal:
                 t.original = match.group()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,14 +139,35 @@ def _live_articles(db: sqlite_utils.Database) -> dict[str, tuple[Article, store.
     return _parse_revisions(_live_revisions(db))
 
 
-def _entries(
-    live: dict[str, tuple[Article, store.Revision]], source_lang: str, outdated: set[str]
-) -> list[Entry]:
-    keys = set(live)
-    return [
-        make_entry(a, rev, keys=keys, source_lang=source_lang, outdated=a.key in outdated)
-        for a, rev in live.values()
-    ]
+class _Entries(Sequence[Entry]):
+    """The entries of parsed articles, each rendered when it is read (and every time it is).
+
+    ``SearchIndex.build`` reads each part of a large build in the process that
+    writes it, so the rendering is shared out between them too.
+    """
+
+    def __init__(
+        self, live: dict[str, tuple[Article, store.Revision]], source_lang: str, outdated: set[str]
+    ) -> None:
+        self._articles = list(live.values())
+        self._keys = set(live)
+        self._source_lang = source_lang
+        self._outdated = outdated
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def __getitem__(self, at: int | slice) -> Entry | list[Entry]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(len(self)))]
+        article, rev = self._articles[at]
+        return make_entry(
+            article,
+            rev,
+            keys=self._keys,
+            source_lang=self._source_lang,
+            outdated=article.key in self._outdated,
+        )
 
 
 def record_external_changes(
@@ -226,7 +247,7 @@ def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: st
 def rebuild(index: SearchIndex, db: sqlite_utils.Database, *, source_lang: str = "en") -> int:
     """Build a fresh index from the latest recorded revisions; return the document count."""
     outdated = translations.outdated_keys(db, source_lang)
-    return index.build(_entries(_live_articles(db), source_lang, outdated))
+    return index.build(_Entries(_live_articles(db), source_lang, outdated))
 
 
 def reconcile(

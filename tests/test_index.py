@@ -373,3 +373,106 @@ def test_mapped_segment_parts_read_like_bytesio_without_copying(tmp_path):
     index.build([entry("a")])
     reader = index.searcher().reader()
     assert isinstance(reader._terms._dbfile.file, _View)
+
+
+def _index_content(index: SearchIndex) -> tuple[list, dict]:
+    """Return the stored documents in number order and every field's postings, as read back."""
+    reader = index.searcher().reader()
+    stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+    postings = {
+        (name, term): list(reader.postings(name, term).items_as("frequency"))
+        for name in index.searcher().schema.names()
+        if name != "data"
+        for term in reader.lexicon(name)
+    }
+    return stored, postings
+
+
+def test_a_build_in_several_processes_gives_the_same_index_and_rankings(tmp_path):
+    """Parts written by forked processes keep every document's number, so even ties rank alike."""
+    entries = sample_app_in(tmp_path / "app").extensions["kb"].index.entries()
+    one, three = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "three")
+    assert one.build(entries, processes=1) == three.build(entries, processes=3) == len(entries)
+    assert len(one.segments()) == 1 and len(three.segments()) == 3
+    assert _index_content(one) == _index_content(three)
+
+    def ranking(index: SearchIndex, code: str, words: list[str], prefix: str | None) -> list:
+        hits = index.search(code, words, prefix_word=prefix, public_only=False, limit=50)
+        return [(h.load().key, h.score, h.matched) for h in hits]
+
+    checked = 0
+    for e in entries:
+        for text in (e.title, *e.questions):
+            words = langs.terms(text, e.lang)
+            typed = langs.fold(langs.normalise(text.split()[-1], e.lang), e.lang)[:3]
+            for prefix in (None, typed or None):
+                expected = ranking(one, e.lang, words, prefix)
+                assert ranking(three, e.lang, words, prefix) == expected, (e.key, text)
+                checked += bool(expected)
+    assert checked > 200
+
+
+class _FailingEntries(list):
+    """Entries whose first one cannot be read: it raises, or its process dies reading it."""
+
+    def __init__(self, entries, how: str):
+        super().__init__(entries)
+        self.how = how
+
+    def __getitem__(self, at):
+        if at == 0:
+            if self.how == "dies":
+                os._exit(3)
+            raise ValueError("unreadable entry")
+        return super().__getitem__(at)
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [("raises", "ValueError: unreadable entry"), ("dies", "died \\(exit code 3\\)")],
+)
+def test_a_failed_part_fails_the_build_and_leaves_the_old_index(tmp_path, how, message):
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("old")])
+    before = sorted(p.name for p in (tmp_path / "ix").iterdir())
+    entries = _FailingEntries([entry(f"a{n}") for n in range(6)], how)
+    with pytest.raises(RuntimeError, match=message):
+        index.build(entries, processes=2)  # entry 0 is read in the forked process only
+    assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == before
+    assert [e.id for e in index.entries()] == ["old"]
+
+
+def _term_statistics(index: SearchIndex) -> dict:
+    """Return what Whoosh keeps per term for scoring and skipping: counts, weights, lengths."""
+    reader = index.searcher().reader()
+    out = {}
+    for name in index.searcher().schema.names():
+        if name == "data":
+            continue
+        for term in reader.lexicon(name):
+            info = reader.term_info(name, term)
+            out[name, term] = (
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+            )
+    return out
+
+
+def test_the_build_writer_keeps_the_term_statistics_whoosh_writes(tmp_path, monkeypatch):
+    """The build reads document lengths field by field, not per posting: same statistics."""
+    from whoosh.writing import SegmentWriter
+
+    from kb.index import _BuildWriter
+
+    entries = sample_app_in(tmp_path / "app").extensions["kb"].index.entries()
+    ours = SearchIndex(tmp_path / "ours")
+    ours.build(entries, processes=1)
+    monkeypatch.setattr(_BuildWriter, "_flush_segment", SegmentWriter._flush_segment)
+    whooshs = SearchIndex(tmp_path / "whoosh")
+    whooshs.build(entries, processes=1)
+    expected = _term_statistics(whooshs)
+    assert any(stats[3] > 1 for stats in expected.values())  # lengths were recorded
+    assert _term_statistics(ours) == expected

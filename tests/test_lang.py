@@ -6,10 +6,12 @@ import pickle
 
 import pytest
 
+from kb import lang as langs
 from kb.lang import (
     LANGUAGES,
     EdgeNgramFilter,
     LanguageTokenizer,
+    analyse_word,
     analyzer,
     fold,
     is_rtl,
@@ -310,3 +312,46 @@ def test_analysers_compare_by_settings():
     assert analyzer("en") != analyzer("ru")
     assert LanguageTokenizer("en") != LanguageTokenizer("en", stem_words=False)
     assert EdgeNgramFilter(3) != EdgeNgramFilter(4)
+
+
+SAMPLES = {
+    "en": "How do I track my REFUNDS? Refunds, refunded orders and order's status",
+    "ru": "Как вернуть заказ? Заказы, ещё заказы и Ёжик",
+    "tr": "SİPARİŞLERİM nerede? Işık, ışığı ve siparişler",
+    "az": "Sifarişlər haradadır? Necə ödəniş edim, ödənişlər",
+    "fa": "سفارش" + ZWNJ + "هایم را لغو کنید؛ سفارش‌ها و كتاب " + ZWNJ,
+    "ar": "إِلْغَاءُ الطَّلَبَاتِ الْمُتَأَخِّرَةِ وكتابي ٱلله",
+}  # fmt: skip
+
+
+def _unremembered(lang, text, *, stem_words):
+    """The tokenizer's terms worked out word by word, without the memo."""
+    stops = stopwords(lang) if stem_words else frozenset()
+    out = []
+    for word, _, _ in tokenize(text):
+        normal = normalise(word, lang)
+        if normal and normal not in stops:
+            out.append(stem(word, lang) if stem_words else fold(normal, lang))
+    return out
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("stem_words", [True, False], ids=["stemmed", "prefix"])
+def test_remembered_analysis_gives_the_same_terms(lang, stem_words, monkeypatch):
+    monkeypatch.setattr(langs, "_analysed", {})
+    tokenizer = LanguageTokenizer(lang, stem_words=stem_words, keep_stopwords=not stem_words)
+    expected = _unremembered(lang, SAMPLES[lang], stem_words=stem_words)
+    assert expected
+    first = [t.text for t in tokenizer(SAMPLES[lang])]
+    again = [t.text for t in tokenizer(SAMPLES[lang])]  # every word now from the memo
+    assert first == again == expected
+
+
+def test_analysis_memo_starts_afresh_when_full(monkeypatch):
+    monkeypatch.setattr(langs, "_analysed", {})
+    monkeypatch.setattr(langs, "ANALYSED_KEPT", 3)
+    words = [w for w, _, _ in tokenize(SAMPLES["en"])]
+    for word in words * 2:
+        assert analyse_word(word, "en") == (normalise(word, "en"), stem(word, "en"))
+        assert len(langs._analysed["en", True]) <= 3
+    assert analyse_word(ZWNJ, "fa") == ("", "")
