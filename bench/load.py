@@ -494,31 +494,21 @@ def main() -> None:
                 ) as server:
                     warm(server, lists, agent)
                     for channel in channels:
-                        if args.warmup:
-                            first = drive(
+                        # first a warm-up pass (kept, marked), then the measured one
+                        passes = [(warm_lists, args.warmup, True)] if args.warmup else []
+                        for source, seconds, warmup in [*passes, (lists, args.duration, False)]:
+                            result = drive(
                                 server,
                                 channel,
-                                warm_lists[channel],
+                                source[channel],
                                 work,
-                                duration=args.warmup,
+                                duration=seconds,
                                 connections=args.connections,
                                 workers=workers,
                                 token=agent if channel == "sidebar" else None,
                             )
-                            figures["results"].append({**first.__dict__, "warmup": True})
-                            print(row(first) + "  (warm-up)", flush=True)
-                        result = drive(
-                            server,
-                            channel,
-                            lists[channel],
-                            work,
-                            duration=args.duration,
-                            connections=args.connections,
-                            workers=workers,
-                            token=agent if channel == "sidebar" else None,
-                        )
-                        figures["results"].append(result.__dict__)
-                        print(row(result), flush=True)
+                            figures["results"].append({**result.__dict__, "warmup": warmup})
+                            print(row(result) + ("  (warm-up)" if warmup else ""), flush=True)
                     rss = server.worker_rss_mb()
                     figures.setdefault("rss_mb", {})[workers] = rss
                     print(f"RSS per worker: {', '.join(f'{r:.0f} MB' for r in rss)}", flush=True)

@@ -149,10 +149,10 @@ def page_epoch() -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
-def page_etag(*, vary_language: bool, epoch: str | None = None) -> str:
-    """Return the ETag (without quotes) of the public page the request asks for."""
+def page_etag(epoch: str, *, vary_language: bool) -> str:
+    """Return the ETag (without quotes) of the public page the request asks for in ``epoch``."""
     parts = [
-        epoch or page_epoch(),
+        epoch,
         request.full_path,
         request.headers.get("Accept-Language", "") if vary_language else "",
     ]
@@ -181,27 +181,26 @@ def shared(
                 response.headers["Cache-Control"] = "no-store"
                 return response
             epoch = page_epoch()
-            etag = page_etag(vary_language=vary_language, epoch=epoch)
-            pages = _pages()
-            found = None
-            if not request.if_none_match.contains_weak(etag):
+            etag = page_etag(epoch, vary_language=vary_language)
+            if request.if_none_match.contains_weak(etag):
+                response = Response(status=304)
+            else:
+                pages = _pages()
                 found = pages.get(etag)
                 if found is None and stored:  # another worker may have rendered it
                     found = _store().get(epoch, etag)
                     if found is not None:
                         pages.put(etag, found)
-            if request.if_none_match.contains_weak(etag):
-                response = Response(status=304)
-            elif found is not None:  # rendered before, for this generation
-                response = Response(found[0], status=200, content_type=found[1])
-            else:
-                response = make_response(view(*args, **kwargs))
-                if response.status_code != 200 or "Set-Cookie" in response.headers:
-                    return response  # never store an error or anything carrying a cookie
-                found = (response.get_data(), response.content_type)
-                pages.put(etag, found)
-                if stored:
-                    _store().put(epoch, etag, *found)
+                if found is not None:  # rendered before, for this generation
+                    response = Response(found[0], status=200, content_type=found[1])
+                else:
+                    response = make_response(view(*args, **kwargs))
+                    if response.status_code != 200 or "Set-Cookie" in response.headers:
+                        return response  # never store an error or anything carrying a cookie
+                    found = (response.get_data(), response.content_type)
+                    pages.put(etag, found)
+                    if stored:
+                        _store().put(epoch, etag, *found)
             response.set_etag(etag, weak=True)
             seconds = int(current_app.config["SHARED_CACHE_SECONDS"])
             response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
