@@ -24,6 +24,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -312,6 +313,9 @@ def full_at_sqlite_insert(mp: pytest.MonkeyPatch, kb) -> None:
         return db
 
     mp.setattr(store, "connect", connect)
+    # requests reuse their thread's connection: start a new one, and put the
+    # unlimited one back when the disk has room again
+    mp.setattr(kb.app.extensions["kb"], "_local", threading.local())
 
 
 def full_at_sqlite_commit(mp: pytest.MonkeyPatch, kb) -> None:

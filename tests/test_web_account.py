@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 from click.testing import CliRunner
 
@@ -169,3 +172,56 @@ def test_first_run_creates_one_admin_and_prints_its_password_once(tmp_path, monk
     db = store.connect(tmp_path / "data" / "kb.sqlite")
     assert auth.authenticate(db, "admin", password, address="127.0.0.1").role == "admin"
     db.conn.close()
+
+
+def test_signed_in_requests_reuse_their_threads_connection(app):
+    kb = app.extensions["kb"]
+    client = app.test_client()
+    login(client, "ann")
+    first = kb.thread_db()
+    assert client.get("/agent").status_code == 200
+    assert client.get("/agent").status_code == 200
+    assert kb.thread_db() is first  # one connection for the thread, not one per request
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(kb.thread_db()))
+    thread.start()
+    thread.join()
+    assert seen[0] is not first  # another thread gets its own
+
+
+def test_a_forked_worker_opens_its_own_connection(app):
+    kb = app.extensions["kb"]
+    parent = id(kb.thread_db())
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a connection must never cross a fork
+        try:
+            os.write(write, b"new" if id(kb.thread_db()) != parent else b"same")
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 10) == b"new"
+
+
+def test_a_transaction_left_open_by_a_request_is_rolled_back(app):
+    from flask import Blueprint
+
+    from kb.web import get_db
+
+    kb = app.extensions["kb"]
+    bp = Blueprint("half_done", __name__)
+
+    @bp.get("/half-done")
+    def half_done():
+        get_db().execute("BEGIN IMMEDIATE")  # takes the write lock, then fails
+        raise RuntimeError("boom")
+
+    app.register_blueprint(bp)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert app.test_client().get("/half-done").status_code == 500
+    assert not kb.thread_db().conn.in_transaction
+    other = kb.connect()  # the write lock is free for every other connection
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.conn.close()
