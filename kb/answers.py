@@ -34,6 +34,14 @@ STRONG_FIELDS = ("title", "questions", "tags")
 POOL = 50
 # weights of the ranking signals (they sum to 1, so the confidence stays between 0 and 1)
 SIGNALS = {"relative": 0.25, "coverage": 0.25, "phrase": 0.5}
+# what a match in each indexed field counts for: title, questions and tags are
+# strong evidence, the body weak (the prefix field is handled on its own)
+_STRONG, _WEAK = "strong", "weak"
+_FIELD_KINDS = {
+    f"{name}_{code}": _STRONG if name in STRONG_FIELDS else _WEAK
+    for code in langs.LANGUAGES
+    for name in (*STRONG_FIELDS, "body")
+}
 # answers are ranked and cached with at least this many candidates, whatever a channel shows
 SHARED_LIMIT = 10
 
@@ -174,7 +182,7 @@ class AnswerEngine:
         self._entries = LRU(max(256, cache_size))
         # per index generation: IDFs of words, and IDF norms of stored phrases by hit key
         self._idf_values: dict[tuple[str, str], float] = {}
-        self._norms: dict[tuple[str, int], tuple[float, ...]] = {}
+        self._norms: dict[tuple[str, int], tuple[tuple[tuple[str, ...], float], ...]] = {}
         self._idf_generation = ""
         self._generation = ""  # the index generation the caches hold
 
@@ -261,12 +269,19 @@ class AnswerEngine:
         total = sum(weights.values()) or 1.0
         query_norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
         top_score = hits[0].score or 1.0
+        prefix_term = (f"prefix_{code}", prefix[0]) if prefix else None
+        kinds = _FIELD_KINDS
         out = []
         for hit in hits:
-            strong = {t for f, t in hit.matched if f.rsplit("_", 1)[0] in STRONG_FIELDS}
-            if prefix and (f"prefix_{code}", prefix[0]) in hit.matched:
+            strong, weak = set(), set()
+            for f, t in hit.matched:
+                kind = kinds.get(f)
+                if kind is _STRONG:
+                    strong.add(t)
+                elif kind is _WEAK:
+                    weak.add(t)
+            if prefix_term is not None and prefix_term in hit.matched:
                 strong.add(prefix[1])  # the word being typed counts once it starts a title word
-            weak = {t for f, t in hit.matched if f.startswith("body_")}
             coverage = min(
                 1.0,
                 (
@@ -277,10 +292,11 @@ class AnswerEngine:
             )
             phrase = 0.0
             for terms, norm in self._phrases(hit, generation):
-                shared = [t for t in terms if t in weights]
+                shared = [weights[t] ** 2 for t in terms if t in weights]
                 if shared:
-                    sim = sum(weights[t] ** 2 for t in shared) / (query_norm * norm)
-                    phrase = max(phrase, sim)
+                    sim = sum(shared) / (query_norm * norm)
+                    if sim > phrase:
+                        phrase = sim
             relative = hit.score / top_score
             confidence = (
                 SIGNALS["relative"] * relative
@@ -337,15 +353,15 @@ class AnswerEngine:
                 self._phrase_cache.put(hit.key, cached)
         code, phrases = cached
         self._same_generation(generation)
-        norms = self._norms.get(hit.key) if hit.key is not None else None
-        if norms is None:
-            norms = tuple(
-                math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0
+        with_norms = self._norms.get(hit.key) if hit.key is not None else None
+        if with_norms is None:
+            with_norms = tuple(
+                (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
                 for terms in phrases
             )
             if hit.key is not None:
-                self._norms[hit.key] = norms
-        return tuple(zip(phrases, norms, strict=True))
+                self._norms[hit.key] = with_norms
+        return with_norms
 
     def _same_generation(self, generation: str) -> None:
         """Start the IDFs and norms afresh when the index generation changed."""
