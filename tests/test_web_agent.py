@@ -124,3 +124,57 @@ def test_as_you_type_starts_at_the_third_character(agent_client):
         assert "<li" not in html
     html = agent_client.get("/agent/search?q=can&lang=en&live=1").get_data(as_text=True)
     assert "<li" in html
+
+
+def test_result_blocks_are_rendered_once_and_follow_publishes(kb, monkeypatch):
+    from flask import template_rendered
+
+    from kb import publish
+    from tests.conftest import REFUND_TEXT, csrf_token
+
+    add_user(kb.app, "ann", "agent")
+    rendered = []
+
+    def note(app, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, kb.app)
+    ann, bob = kb.app.test_client(), kb.app.test_client()
+    login(ann, "ann")
+    login(bob, "ann")
+    url = "/agent/search?q=refund+take&lang=en"
+    first = ann.get(url).get_data(as_text=True)
+    assert rendered.count("agent/_result.html") == 1
+    second = bob.get(url + "&live=1").get_data(as_text=True)
+    assert rendered.count("agent/_result.html") == 1  # the block was kept
+    # what changes per request is still per request: each session's CSRF token, the question
+    token_ann, token_bob = csrf_token(ann, "/agent"), csrf_token(bob, "/agent")
+    assert token_ann != token_bob
+    assert f'name="csrf_token" value="{token_ann}"' in first
+    assert f'name="csrf_token" value="{token_bob}"' in second
+    assert 'name="q" value="refund take"' in first and 'name="article_id"' in second
+    # the flag form posts with the token of the session that got it
+    r = bob.post(
+        "/agent/flag",
+        data={"csrf_token": token_bob, "article_id": "refund-time", "lang": "en", "revision": "1"}
+        | {"reason": "wrong", "q": "refund take"},
+    )
+    assert r.status_code == 303
+    assert bob.get(url, headers={"Accept-Language": "ru"}).status_code == 200
+    assert rendered.count("agent/_result.html") == 1  # lang=en in the URL: same interface
+    publish.publish(
+        kb.content_dir,
+        kb.db,
+        kb.index,
+        text=REFUND_TEXT.replace("Five days.", "Three days."),
+        base_revision=1,
+        author="pat",
+        note="faster",
+    )
+    html = ann.get(url).get_data(as_text=True)
+    assert rendered.count("agent/_result.html") == 2
+    assert "Three days." in html and 'data-revision="2"' in html and "Five days." not in html
+    # a day later, "today" becomes "1 day ago": the block is rendered again
+    monkeypatch.setattr("kb.web.agent.days_ago", lambda iso: 1)
+    assert "updated 1 days ago" in ann.get(url).get_data(as_text=True)
+    assert rendered.count("agent/_result.html") == 3

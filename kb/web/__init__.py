@@ -209,7 +209,7 @@ def request_lang(explicit: str | None) -> str:
     )
 
 
-def _days_ago(iso: str | None) -> int | None:
+def days_ago(iso: str | None) -> int | None:
     if not iso:
         return None
     try:
@@ -221,7 +221,7 @@ def _days_ago(iso: str | None) -> int | None:
     return max(0, (dt.datetime.now(dt.UTC) - when).days)
 
 
-def _overdue(review_by: str | None) -> bool:
+def overdue(review_by: str | None) -> bool:
     return bool(review_by) and review_by < dt.date.today().isoformat()
 
 
@@ -256,8 +256,8 @@ def init_app(app: Flask) -> None:
         is_rtl=langs.is_rtl,
         category_name=kb.category_name,
         faq_url=publish.faq_url,
-        days_ago=_days_ago,
-        overdue=_overdue,
+        days_ago=days_ago,
+        overdue=overdue,
     )
     errors.init_app(app)
     security.init_app(app)

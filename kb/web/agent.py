@@ -6,15 +6,19 @@ import time
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from kb import feedback
-from kb.answers import INTERNAL, PUBLIC, Answer, Candidate
-from kb.web import current_kb, get_journal, request_lang
+from kb.answers import INTERNAL, LRU, PUBLIC, Answer, Candidate
+from kb.index import Entry
+from kb.web import current_kb, days_ago, get_journal, overdue, request_lang
 from kb.web.account import require_role
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 RESULTS = 8
 MIN_LIVE = 3  # as-you-type requests start at the third character ("c" and "ca" match everything)
+RESULT_BLOCKS = 2048  # rendered results kept per worker (a few KB each)
+PER_REQUEST_FIELDS = "<!--per-request fields-->"
 
 
 @bp.before_request
@@ -66,9 +70,54 @@ def _render(template: str, **extra) -> str:
         answer=answer,
         results=results,
         ref=ref,
+        result_parts=result_parts,
         **_shared(),
         **extra,
     )
+
+
+def result_parts(entry: Entry, lang: str) -> tuple[Markup, Markup]:
+    """Return a result's HTML before and after its per-request form fields.
+
+    Agents type: every keystroke renders up to eight results, and rendering
+    them cost more than the search. What a result shows depends only on the
+    article version, the interface language, the day (review warnings, "3 days
+    ago") and the withholding setting, so it is rendered once per those and
+    kept; the CSRF token, receipt and question are filled in per request.
+    """
+    kb = current_kb()
+    days, is_overdue = days_ago(entry.updated_at), overdue(entry.review_by)
+    is_withheld = kb.engine.withheld(entry)
+    key = (
+        entry.id,
+        entry.lang,
+        entry.revision,
+        entry.content_hash,
+        entry.updated_at,
+        entry.review_by,
+        entry.outdated,
+        lang,
+        days,
+        is_overdue,
+        is_withheld,
+        request.script_root,
+    )
+    cache = current_app.extensions.setdefault("kb_result_blocks", LRU(RESULT_BLOCKS))
+    parts = cache.get(key)
+    if parts is None:
+        html = render_template(
+            "agent/_result.html",
+            e=entry,
+            lang=lang,
+            days=days,
+            is_overdue=is_overdue,
+            is_withheld=is_withheld,
+            source_lang=kb.source_lang,
+        )
+        head, tail = html.split(PER_REQUEST_FIELDS)
+        parts = (Markup(head), Markup(tail))
+        cache.put(key, parts)
+    return parts
 
 
 @bp.get("")
