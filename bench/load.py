@@ -116,6 +116,21 @@ class Result:
     errors: int
     non_2xx: int
     server: dict[str, float] = field(default_factory=dict)  # p50/p95/p99 ms from the access log
+    requests: int = 0
+    # share of the requests already sent once before in the run (the warm-up included):
+    # the best hit ratio a cache shared by all workers could reach
+    asked_before: float = float("nan")
+
+
+def asked_before(earlier: list[str], lines: list[str]) -> float:
+    """Return the share of ``lines`` that occur in ``earlier`` or before themselves in ``lines``."""
+    if not lines:
+        return float("nan")
+    seen, repeats = set(earlier), 0
+    for line in lines:
+        repeats += line in seen
+        seen.add(line)
+    return repeats / len(lines)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -145,13 +160,21 @@ def q(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def request_lists(articles: list[corpus.Generated], rng: random.Random, n: int) -> dict:
-    """Return the request lines per channel: ``METHOD PATH [BODY]``."""
+def request_lists(articles: list[corpus.Generated], seed: int, n: int, *, draw: int = 0) -> dict:
+    """Return the request lines per channel: ``METHOD PATH [BODY]``.
+
+    ``seed`` fixes the population (which articles and phrasings customers ask
+    about most); ``draw`` numbers independent sequences of requests drawn from
+    it, so a warm-up pass sees the same popular questions a running service
+    would have seen, without replaying the measured requests.
+    """
+    population = random.Random(seed)
     public = [a for a in articles if a.audience == "public"]
-    rng.shuffle(public)
+    population.shuffle(public)
     popular = public[: max(50, len(public) // 5)]  # what customers ask about is skewed
     phrases = [(a.lang, text) for a in popular for text in (a.title, *a.questions)]
-    rng.shuffle(phrases)
+    population.shuffle(phrases)
+    rng = random.Random(f"{seed}/{draw}")
     asked = zipf_sample(phrases, n, rng)
     lists: dict[str, list[str]] = {}
     lists["faq_article"] = [f"GET /{a.lang}/articles/{a.id}" for a in zipf_sample(public, n, rng)]
@@ -270,6 +293,7 @@ def drive(
         errors=figures["errors"] + errors_5xx,
         non_2xx=figures["non_2xx"],
         server=server_ms,
+        requests=figures["requests"],
     )
 
 
@@ -474,11 +498,10 @@ def main() -> None:
             )
             agent = serve.make_token(env, "bench-agent", "agent")
             publisher = serve.make_token(env, "bench-pub", "publisher")
-            rng = random.Random(args.seed)
-            lists = request_lists(articles, rng, 20_000)
-            # the warm-up draws from the same distributions with another seed: it fills
-            # caches as a running service's traffic would, not with the measured requests
-            warm_lists = request_lists(articles, random.Random(args.seed + 1), 20_000)
+            lists = request_lists(articles, args.seed, 20_000)
+            # the warm-up is another draw from the same distributions: it fills caches
+            # as a running service's traffic would, not with the measured requests
+            warm_lists = request_lists(articles, args.seed, 20_000, draw=1)
             figures["fts5"] = fts5_floor(articles, content, lists["_new_questions"][:2000])
             print(
                 f"FTS5 floor: p50 {figures['fts5']['p50']:.2f} ms, p99 {figures['fts5']['p99']:.2f} ms",
@@ -496,6 +519,7 @@ def main() -> None:
                     for channel in channels:
                         # first a warm-up pass (kept, marked), then the measured one
                         passes = [(warm_lists, args.warmup, True)] if args.warmup else []
+                        sent: list[str] = []  # request lines of this channel, in order
                         for source, seconds, warmup in [*passes, (lists, args.duration, False)]:
                             result = drive(
                                 server,
@@ -507,6 +531,11 @@ def main() -> None:
                                 workers=workers,
                                 token=agent if channel == "sidebar" else None,
                             )
+                            # one wrk thread sends the lines in order, wrapping around
+                            lines = source[channel]
+                            done = [lines[i % len(lines)] for i in range(result.requests)]
+                            result.asked_before = asked_before(sent, done)
+                            sent += done
                             figures["results"].append({**result.__dict__, "warmup": warmup})
                             print(row(result) + ("  (warm-up)" if warmup else ""), flush=True)
                     rss = server.worker_rss_mb()
@@ -579,6 +608,7 @@ def row(r: Result) -> str:
         f"{LABELS[r.channel]:<36} {r.rps:8.0f} req/s  client p50 {r.p50:6.1f} p95 {r.p95:6.1f} "
         f"p99 {r.p99:6.1f} ms  server p50 {fmt(server.get('p50'), 2)} "
         f"p99 {fmt(server.get('p99'), 2)} ms  errors {r.errors} non-2xx {r.non_2xx}"
+        + (f"  asked before {_share(r.asked_before)}" if not math.isnan(r.asked_before) else "")
     )
 
 
@@ -593,8 +623,11 @@ def markdown(report: dict) -> str:
         f"{report['args']['duration']:.0f} s"
         + (
             f", after a {report['args']['warmup']:.0f} s warm-up pass on another draw of "
-            "the same mix (its figures are the rows marked warm-up pass: what the first "
-            "seconds after a start cost)"
+            "the same mix: the same popular questions, another sequence (its figures are "
+            "the rows marked warm-up pass: what the first seconds after a start cost). "
+            '"Asked before" is the share of a pass\'s requests already sent earlier in '
+            "the run, the warm-up included: the most a cache shared by all workers could "
+            "serve (each worker's own cache sees only its share of the traffic)"
             if report["args"].get("warmup")
             else ""
         )
@@ -638,8 +671,8 @@ def markdown(report: dict) -> str:
         lines += [
             "",
             "| workers | channel | req/s | share of floor | client p50 / p95 / p99 ms | "
-            "server p50 / p95 / p99 ms | errors | non-2xx |",
-            "|---|---|---|---|---|---|---|---|",
+            "server p50 / p95 / p99 ms | errors | non-2xx | asked before |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         floors = {r["workers"]: r["rps"] for r in figures["results"] if r["channel"] == "floor"}
         for r in figures["results"]:
@@ -650,7 +683,8 @@ def markdown(report: dict) -> str:
                 f"| {r['workers']} | {label} | {r['rps']:.0f} | {share:.0%} | "
                 f"{r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f} | "
                 f"{fmt(server.get('p50'), 2)} / {fmt(server.get('p95'), 2)} / "
-                f"{fmt(server.get('p99'), 2)} | {r['errors']} | {r['non_2xx']} |"
+                f"{fmt(server.get('p99'), 2)} | {r['errors']} | {r['non_2xx']} | "
+                f"{_share(r.get('asked_before'))} |"
             )
         answer = [
             r
@@ -666,6 +700,10 @@ def markdown(report: dict) -> str:
             ]
         lines.append("")
     return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None or math.isnan(value) else f"{value:.0%}"
 
 
 def _args_text(args: dict) -> list[str]:

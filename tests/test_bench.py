@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from kb import content
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 import corpus  # noqa: E402  (bench/corpus.py)
+import load  # noqa: E402  (bench/load.py)
 
 
 def test_the_synthetic_corpus_is_valid_content(tmp_path):
@@ -28,6 +30,26 @@ def test_the_synthetic_corpus_is_valid_content(tmp_path):
     # deterministic per seed
     again = corpus.generate(tmp_path / "again", 300, seed=3)
     assert again == articles
+
+
+def test_a_warm_up_draw_asks_about_the_same_popular_questions_in_another_order(tmp_path):
+    articles = corpus.generate(tmp_path / "content", 300, seed=3)
+    measured = load.request_lists(articles, 7, 2000)
+    warm_up = load.request_lists(articles, 7, 2000, draw=1)
+    other = load.request_lists(articles, 8, 2000)
+    assert measured == load.request_lists(articles, 7, 2000)  # deterministic
+    for channel in ("answer_repeat", "faq_article"):
+        assert measured[channel] != warm_up[channel]
+        popular = set(measured[channel])
+        shared = sum(line in popular for line in warm_up[channel]) / 2000
+        elsewhere = sum(line in popular for line in other[channel]) / 2000
+        assert shared > 0.9 > elsewhere  # same population; another seed picks other favourites
+
+
+def test_asked_before_counts_repeats_across_passes():
+    assert load.asked_before([], ["a", "b", "a"]) == 1 / 3
+    assert load.asked_before(["b"], ["a", "b", "a", "c"]) == 2 / 4
+    assert math.isnan(load.asked_before(["a"], []))
 
 
 @pytest.mark.skipif(
