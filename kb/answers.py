@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -180,6 +181,12 @@ class AnswerEngine:
         self._catalog = LRU(64)
         self._phrase_cache = LRU(20_000)
         self._entries = LRU(max(256, cache_size))
+        # every entry still held by a cached answer, so a worker keeps one copy of each
+        # article version however many answers show it (the LRU alone would load a second
+        # copy of an entry it dropped while cached answers still held the first)
+        self._held: weakref.WeakValueDictionary[tuple[str, int], Entry] = (
+            weakref.WeakValueDictionary()
+        )
         # per index generation: IDFs of words, and IDF norms of stored phrases by hit key
         self._idf_values: dict[tuple[str, str], float] = {}
         self._norms: dict[tuple[str, int], tuple[tuple[tuple[str, ...], float], ...]] = {}
@@ -323,7 +330,9 @@ class AnswerEngine:
             return hit.load()
         entry = self._entries.get(hit.key)
         if entry is None:
-            entry = hit.load()
+            entry = self._held.get(hit.key)
+            if entry is None:
+                entry = self._held[hit.key] = hit.load()
             self._entries.put(hit.key, entry)
         return entry
 

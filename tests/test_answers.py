@@ -257,3 +257,15 @@ def test_an_answer_cut_short_by_the_time_limit_is_not_cached(make_app, content_d
     engine.time_limit = 5.0
     engine.answer("refund", "en")
     assert len(engine._cache.data) == 1
+
+
+def test_answers_share_one_copy_of_an_entry_the_lru_dropped(small):
+    from kb.answers import LRU
+
+    small._entries = LRU(1)  # keeps only the last entry asked for
+    first = small.answer("refund", "en")
+    small.answer("gift wrapping", "en")  # pushes the refund article out of the LRU
+    small.answer("gift cards", "en")
+    again = small.answer("how long does a refund take", "en")  # another question, same article
+    assert again.entry.id == first.entry.id
+    assert again.entry is first.entry  # still held by the first cached answer: not loaded twice
