@@ -47,7 +47,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import sys
 import tempfile
@@ -288,7 +287,7 @@ def soak(args: argparse.Namespace, root: Path) -> dict:
     env["GUNICORN_CMD_ARGS"] = "--capture-output"
     token = serve.make_token(env, PUBLISHER, "publisher")
     agent = serve.make_token(env, AGENT, "agent")
-    lists = load.request_lists(articles, random.Random(args.seed), 20_000)
+    lists = load.request_lists(articles, args.seed, 20_000)
     db_path = root / "data" / "kb.sqlite"
     samples, publishes, failures = Samples(), [], []
     with serve.gunicorn(
