@@ -129,8 +129,8 @@ def test_as_you_type_starts_at_the_third_character(agent_client):
 def test_result_blocks_are_rendered_once_and_follow_publishes(kb, monkeypatch):
     from flask import template_rendered
 
-    from kb import publish
     from tests.conftest import REFUND_TEXT, csrf_token
+    from tests.test_publish_writes import do_publish
 
     add_user(kb.app, "ann", "agent")
     rendered = []
@@ -162,15 +162,7 @@ def test_result_blocks_are_rendered_once_and_follow_publishes(kb, monkeypatch):
     assert r.status_code == 303
     assert bob.get(url, headers={"Accept-Language": "ru"}).status_code == 200
     assert rendered.count("agent/_result.html") == 1  # lang=en in the URL: same interface
-    publish.publish(
-        kb.content_dir,
-        kb.db,
-        kb.index,
-        text=REFUND_TEXT.replace("Five days.", "Three days."),
-        base_revision=1,
-        author="pat",
-        note="faster",
-    )
+    do_publish(kb, REFUND_TEXT.replace("Five days.", "Three days."), base=1, note="faster")
     html = ann.get(url).get_data(as_text=True)
     assert rendered.count("agent/_result.html") == 2
     assert "Three days." in html and 'data-revision="2"' in html and "Five days." not in html

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import threading
 import time
@@ -209,22 +208,6 @@ def request_lang(explicit: str | None) -> str:
     )
 
 
-def days_ago(iso: str | None) -> int | None:
-    if not iso:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0, (dt.datetime.now(dt.UTC) - when).days)
-
-
-def overdue(review_by: str | None) -> bool:
-    return bool(review_by) and review_by < dt.date.today().isoformat()
-
-
 # what a read replica refuses: everything that changes content or accounts
 _PRIMARY_ONLY_BLUEPRINTS = {"editor", "admin"}
 _PRIMARY_ONLY_ENDPOINTS = {"api.put_article", "api.delete_article"}
@@ -256,8 +239,6 @@ def init_app(app: Flask) -> None:
         is_rtl=langs.is_rtl,
         category_name=kb.category_name,
         faq_url=publish.faq_url,
-        days_ago=days_ago,
-        overdue=overdue,
     )
     errors.init_app(app)
     security.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
@@ -9,10 +10,11 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from kb import feedback
-from kb.answers import INTERNAL, LRU, PUBLIC, Answer, Candidate
+from kb.answers import INTERNAL, PUBLIC, Answer, Candidate, expired
 from kb.index import Entry
-from kb.web import current_kb, days_ago, get_journal, overdue, request_lang
+from kb.web import current_kb, get_journal, request_lang
 from kb.web.account import require_role
+from kb.web.caching import worker_lru
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 RESULTS = 8
@@ -86,7 +88,8 @@ def result_parts(entry: Entry, lang: str) -> tuple[Markup, Markup]:
     kept; the CSRF token, receipt and question are filled in per request.
     """
     kb = current_kb()
-    days, is_overdue = days_ago(entry.updated_at), overdue(entry.review_by)
+    days = days_ago(entry.updated_at)
+    is_overdue = expired(entry, dt.date.today().isoformat())
     is_withheld = kb.engine.withheld(entry)
     key = (
         entry.id,
@@ -102,7 +105,7 @@ def result_parts(entry: Entry, lang: str) -> tuple[Markup, Markup]:
         is_withheld,
         request.script_root,
     )
-    cache = current_app.extensions.setdefault("kb_result_blocks", LRU(RESULT_BLOCKS))
+    cache = worker_lru("kb_result_blocks", RESULT_BLOCKS)
     parts = cache.get(key)
     if parts is None:
         html = render_template(
@@ -118,6 +121,19 @@ def result_parts(entry: Entry, lang: str) -> tuple[Markup, Markup]:
         parts = (Markup(head), Markup(tail))
         cache.put(key, parts)
     return parts
+
+
+def days_ago(iso: str | None) -> int | None:
+    """Return how many whole days ago ``iso`` (UTC when it names no zone) was, or None."""
+    if not iso:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0, (dt.datetime.now(dt.UTC) - when).days)
 
 
 @bp.get("")

@@ -118,12 +118,17 @@ class PageStore:
                 tmp.unlink()
 
 
+def worker_lru(name: str, size: int) -> LRU:
+    """Return the app's LRU called ``name`` in this worker, made on first use."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions.setdefault(name, LRU(size))
+    return cache
+
+
 def _pages() -> LRU:
     """Return this worker's rendered public pages, keyed by ETag (so a publish retires them)."""
-    pages = current_app.extensions.get("kb_pages")
-    if pages is None:
-        pages = current_app.extensions["kb_pages"] = LRU(PAGES_PER_WORKER)
-    return pages
+    return worker_lru("kb_pages", PAGES_PER_WORKER)
 
 
 def _store() -> PageStore:
