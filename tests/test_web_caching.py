@@ -37,6 +37,12 @@ def republish(app, body: str = "Seven days.") -> None:
         db.conn.close()
 
 
+def forget_pages(app) -> None:
+    """Empty this worker's in-memory pages, so the next request reads the PageStore."""
+    app.extensions["kb_pages"].data.clear()
+    app.extensions["kb_front"].pages.data.clear()
+
+
 PAGES = ["/en/", "/en/categories/refunds", "/en/articles/refund-time"]
 API = ["/api/v1/articles/refund-time?lang=en", "/api/v1/openapi.json"]
 
@@ -227,10 +233,96 @@ def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkey
     pages = app.config["DATA_DIR"] / "pages"
     assert not [p for p in pages.rglob("*") if p.is_file()]  # no temp file left behind
     monkeypatch.undo()
-    app.extensions["kb_pages"].data.clear()
+    forget_pages(app)
     client.get("/en/articles/refund-time")
     (page,) = [p for p in pages.rglob("*") if p.is_file()]
     page.write_bytes(b"garbage without a header line")
-    app.extensions["kb_pages"].data.clear()
+    forget_pages(app)
     response = client.get("/en/articles/refund-time")
     assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
+
+
+def reached_flask(app, monkeypatch) -> list[str]:
+    """Record the paths of the requests that reach Flask (the front cache did not answer)."""
+    from flask import request
+
+    paths: list[str] = []
+    real = app.full_dispatch_request
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: paths.append(request.path) or real())
+    return paths
+
+
+def test_the_front_cache_sends_a_kept_response_again_without_flask(app, monkeypatch):
+    paths = reached_flask(app, monkeypatch)
+    client = app.test_client()
+    url = "/en/articles/refund-time"
+    first = client.get(url)
+    second = client.get(url)
+    assert paths == [url]
+    assert second.get_data() == first.get_data() and "Five days" in second.get_data(as_text=True)
+    assert sorted(second.headers.items()) == sorted(first.headers.items())  # security headers too
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": f'W/"other", {etag}'})
+    assert again.status_code == 304 and again.get_data() == b"" and paths == [url]
+    assert again.headers["ETag"] == etag and again.headers["Cache-Control"] == SHARED
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Type" not in again.headers
+    assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+def test_the_front_cache_keys_on_all_a_page_may_depend_on(app, monkeypatch):
+    paths = reached_flask(app, monkeypatch)
+    client = app.test_client()
+    url = "/api/v1/articles/refund-time"
+    variants = [
+        {},
+        {"Accept-Language": "en-GB"},
+        {"Host": "kb.example.org"},
+        {"X-Forwarded-Proto": "https"},
+        {"Accept": "text/html"},
+    ]
+    for headers in variants:
+        assert client.get(url, headers=headers).status_code == 200
+    client.get(url + "?lang=en")
+    assert len(paths) == len(variants) + 1  # each a new key
+    for headers in variants:
+        client.get(url, headers=headers)
+    assert len(paths) == len(variants) + 1  # each kept under its own key
+
+
+def test_a_publish_retires_what_the_front_cache_kept(app, monkeypatch):
+    paths = reached_flask(app, monkeypatch)
+    client = app.test_client()
+    url = "/en/articles/refund-time"
+    etag = client.get(url).headers["ETag"]
+    republish(app)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "Seven days" in response.get_data(as_text=True)
+    assert paths == [url, url]
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["session cookie", "token", "head", "error", "recorded answer"],
+)
+def test_what_the_front_cache_never_answers(app, monkeypatch, how):
+    add_user(app, "ed", "editor")
+    client = app.test_client()
+    url, headers, method = "/en/articles/refund-time", {}, "GET"
+    if how == "session cookie":
+        assert login(client, "ed", next_url="/en/").status_code == 302
+    elif how == "token":
+        headers = {"Authorization": "Bearer not-a-token"}
+    elif how == "head":
+        method = "HEAD"
+    elif how == "error":
+        url = "/en/articles/nope"
+    else:
+        url = "/api/v1/answer?q=refund&lang=en"
+    paths = reached_flask(app, monkeypatch)
+    responses = [client.open(url, method=method, headers=headers) for _ in range(2)]
+    assert len(paths) == 2
+    if how == "session cookie":
+        assert responses[1].headers["Cache-Control"] == "private, no-store"
+    if how == "recorded answer":  # each answer is an event with its own receipt
+        assert responses[0].get_json()["ref"] != responses[1].get_json()["ref"]

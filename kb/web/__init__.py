@@ -223,7 +223,7 @@ def _refuse_writes_on_replicas() -> None:
 def init_app(app: Flask) -> None:
     """Bind the knowledge base, blueprints, error handlers and headers to ``app``."""
     from kb.web import account, admin, agent, api, editor, errors, faq, insights, security
-    from kb.web.caching import fingerprint
+    from kb.web.caching import FrontCache, fingerprint
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
@@ -252,3 +252,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(editor.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(insights.bp)
+    app.wsgi_app = FrontCache(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.extensions["kb_front"] = app.wsgi_app

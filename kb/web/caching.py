@@ -21,6 +21,10 @@ at once. FAQ pages (home, categories, articles: a set bounded by the content)
 are also kept in ``PageStore``, on disk in the data directory, so every worker
 of a node serves a page rendered once by any of them, and the operating
 system, not each worker, holds them in memory.
+
+In front of Flask, ``FrontCache`` keeps the last public responses whole (final
+headers included) and sends them again without running Flask at all, under
+the same epoch, so a publish retires them too.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request
+from werkzeug.http import parse_cookie, parse_etags
 
 from kb.answers import LRU
 from kb.web import current_kb
 
 PAGES_PER_WORKER = 256
+FRONT_PAGES = 1024  # whole responses kept in front of Flask, per worker
+FRONT_MARK = "kb.front_cache"  # set in the WSGI environ by ``shared`` on a cacheable response
 RETIRE_AFTER = 60.0  # seconds an epoch's folder is kept after its last page was written
 
 
@@ -144,14 +151,19 @@ def signed_in() -> bool:
     return current_app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
 
 
-def page_epoch() -> str:
+def epoch_of(fingerprint: str, generation: str) -> str:
     """Return what every public page of this moment depends on, besides its URL, as a hash."""
     parts = [
-        current_app.config["KB_FINGERPRINT"],
-        current_kb().index.generation(),
+        fingerprint,
+        generation,
         dt.date.today().isoformat(),  # articles past review are withheld from a date on
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def page_epoch() -> str:
+    """Return the epoch (see ``epoch_of``) of the app's index as it is now."""
+    return epoch_of(current_app.config["KB_FINGERPRINT"], current_kb().index.generation())
 
 
 def page_etag(epoch: str, *, vary_language: bool) -> str:
@@ -207,6 +219,8 @@ def shared(
                     if stored:
                         _store().put(epoch, etag, *found)
             response.set_etag(etag, weak=True)
+            if response.status_code == 200:  # the front cache may keep the whole response
+                request.environ[FRONT_MARK] = (epoch, etag, response.get_data())
             seconds = int(current_app.config["SHARED_CACHE_SECONDS"])
             response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
             if vary_language:
@@ -216,3 +230,88 @@ def shared(
         return wrapper
 
     return decorate
+
+
+# what in a request, besides its path, a public response may depend on: the front
+# cache keys on all of it (a header left out here could serve one client's page to another)
+_KEYED = (
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+)
+_NOT_IN_304 = {"content-length", "content-type"}
+
+
+class FrontCache:
+    """WSGI middleware: send again a public response this worker sent, without entering Flask.
+
+    A page kept by ``shared`` still costs a pass through Flask (routing, request
+    hooks, CSRF, session, security headers): 0.31 ms in process for a cached
+    FAQ page, against 0.05 for a bare Flask endpoint; from here it takes 0.03
+    to 0.04 ms. This layer keeps the last ``size`` public 200 responses
+    whole, final headers included, keyed by their epoch and everything in the
+    request they may depend on (``_KEYED``). A GET with neither a session
+    cookie nor an ``Authorization`` header whose key is kept gets the stored
+    response, or ``304`` when its ``If-None-Match`` names the ETag. The epoch
+    is read per request as for ``shared``, so a publish retires every kept
+    response at once. Anything unusual (HEAD, a cookie, an index that cannot
+    be read) goes to Flask, which answers as it always did.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Any], size: int = FRONT_PAGES) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.pages = LRU(size)
+
+    def _public(self, environ: dict[str, Any]) -> bool:
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
+            return False
+        cookies = environ.get("HTTP_COOKIE")
+        cookie = self.app.config.get("SESSION_COOKIE_NAME", "session")
+        return not cookies or cookie not in parse_cookie(cookies)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not self._public(environ):
+            return self.wsgi_app(environ, start_response)
+        try:
+            kb = self.app.extensions["kb"]
+            epoch = epoch_of(self.app.config["KB_FINGERPRINT"], kb.index.generation())
+        except Exception:  # Flask meets the same problem and reports it properly
+            return self.wsgi_app(environ, start_response)
+        request_key = tuple(environ.get(name) for name in _KEYED)
+        found = self.pages.get((epoch, request_key))
+        if found is not None:
+            etag, headers, body = found
+            condition = environ.get("HTTP_IF_NONE_MATCH")
+            if condition and parse_etags(condition).contains_weak(etag):
+                start_response(
+                    "304 NOT MODIFIED", [h for h in headers if h[0].lower() not in _NOT_IN_304]
+                )
+                return []
+            start_response("200 OK", list(headers))
+            return [body]
+        sent: list[Any] = []
+
+        def keep_headers(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            sent[:] = [status, headers]
+            return start_response(status, headers, *exc_info)
+
+        result = self.wsgi_app(environ, keep_headers)
+        mark = environ.get(FRONT_MARK)
+        if mark is not None and sent and sent[0].startswith("200 "):
+            headers = [(k, v) for k, v in sent[1]]
+            names = {k.lower() for k, _v in headers}
+            control = dict(headers).get("Cache-Control", "")
+            if "set-cookie" not in names and control.startswith("public"):
+                self.pages.put((mark[0], request_key), (mark[1], tuple(headers), mark[2]))
+        return result
