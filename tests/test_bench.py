@@ -46,6 +46,15 @@ def test_a_warm_up_draw_asks_about_the_same_popular_questions_in_another_order(t
         assert shared > 0.9 > elsewhere  # same population; another seed picks other favourites
 
 
+def test_the_cache_hit_channel_repeats_questions_the_warm_up_asked(tmp_path):
+    articles = corpus.generate(tmp_path / "content", 300, seed=3)
+    measured = load.request_lists(articles, 7, 2000)["answer_cached"]
+    warm_up = load.request_lists(articles, 7, 2000, draw=1)["answer_cached"]
+    assert len(set(measured)) == load.CACHED_QUESTIONS
+    assert load.asked_before(warm_up, measured) == 1.0
+    assert min(warm_up.count(line) for line in set(warm_up)) >= 10  # in every worker's cache
+
+
 def test_asked_before_counts_repeats_across_passes():
     assert load.asked_before([], ["a", "b", "a"]) == 1 / 3
     assert load.asked_before(["b"], ["a", "b", "a", "c"]) == 2 / 4
@@ -86,6 +95,7 @@ def test_a_tiny_load_run_reports_every_channel_without_errors(tmp_path):
         "faq_search",
         "sidebar",
         "answer_repeat",
+        "answer_cached",
         "answer_new",
         "chat",
     }
