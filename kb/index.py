@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import traceback
@@ -148,7 +149,6 @@ class Entry:
     summary_html: str
     summary_text: str
     detail_html: str
-    html: str
     text: str
     path: str = ""
     outdated: bool = False  # a translation whose source article changed since
@@ -162,14 +162,28 @@ class Entry:
     def is_public(self) -> bool:
         return self.audience == "public"
 
+    @property
+    def html(self) -> str:
+        """The whole answer as HTML: the short answer, then the detail.
+
+        Derived, not kept: every worker holds thousands of entries in its caches,
+        and a second copy of the body was a quarter of each.
+        """
+        return self.summary_html + ("\n" + self.detail_html if self.detail_html else "")
+
     def to_stored(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> Entry:
         data = dict(data)
+        data.pop("html", None)  # stored by indexes built before it was derived
         data["questions"] = tuple(data.get("questions") or ())
-        data["tags"] = tuple(data.get("tags") or ())
+        # the same few values in thousands of entries: one string each, not one per entry
+        data["tags"] = tuple(sys.intern(tag) for tag in data.get("tags") or ())
+        for name in ("lang", "category", "audience", "review_by"):
+            if isinstance(data.get(name), str):
+                data[name] = sys.intern(data[name])
         return cls(**data)
 
 
