@@ -680,10 +680,13 @@ def markdown(report: dict) -> str:
         soak_figures = figures.get("soak")
         if soak_figures:
             samples = soak_figures["samples"]
+            half = min(samples, key=lambda s: abs(s[0] - samples[-1][0] / 2))
             lines.append(
                 f"- soak, {soak_figures['workers']} workers, {samples[-1][0]:.0f} s of mixed load: "
-                f"total worker RSS {samples[0][1]:.0f} MB at the start, {samples[-1][1]:.0f} MB "
-                f"at the end, max {max(s[1] for s in samples):.0f} MB"
+                f"total worker RSS {samples[0][1]:.0f} MB at the start, {half[1]:.0f} MB at "
+                f"{half[0]:.0f} s, {samples[-1][1]:.0f} MB at the end, max "
+                f"{max(s[1] for s in samples):.0f} MB (growth while caches fill shows in the "
+                "first half; a leak keeps growing in the second)"
             )
         lines += [
             "",
