@@ -259,13 +259,14 @@ class FrontCache:
     hooks, CSRF, session, security headers): 0.31 ms in process for a cached
     FAQ page, against 0.05 for a bare Flask endpoint; from here it takes 0.03
     to 0.04 ms. This layer keeps the last ``size`` public 200 responses
-    whole, final headers included, keyed by their epoch and everything in the
-    request they may depend on (``_KEYED``). A GET with neither a session
-    cookie nor an ``Authorization`` header whose key is kept gets the stored
-    response, or ``304`` when its ``If-None-Match`` names the ETag. The epoch
-    is read per request as for ``shared``, so a publish retires every kept
-    response at once. Anything unusual (HEAD, a cookie, an index that cannot
-    be read) goes to Flask, which answers as it always did.
+    whole, final headers included, keyed by everything in the request they
+    may depend on (``_KEYED``), each with the epoch it was made in. A GET with
+    neither a session cookie nor an ``Authorization`` header whose key is kept
+    gets the stored response, or ``304`` when its ``If-None-Match`` names the
+    ETag, while that epoch is still the current one (read as ``shared``
+    reads it), so a publish retires every kept response at once. Anything
+    unusual (HEAD, a cookie, an index that cannot be read) goes to Flask,
+    which answers as it always did.
     """
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Any], size: int = FRONT_PAGES) -> None:
@@ -280,18 +281,22 @@ class FrontCache:
         cookie = self.app.config.get("SESSION_COOKIE_NAME", "session")
         return not cookies or cookie not in parse_cookie(cookies)
 
+    def _epoch(self) -> str | None:
+        """Return the epoch as ``page_epoch`` does, or None when the index cannot be read."""
+        try:
+            kb = self.app.extensions["kb"]
+            return epoch_of(self.app.config["KB_FINGERPRINT"], kb.index.generation())
+        except Exception:  # Flask meets the same problem and reports it properly
+            return None
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not self._public(environ):
             return self.wsgi_app(environ, start_response)
-        try:
-            kb = self.app.extensions["kb"]
-            epoch = epoch_of(self.app.config["KB_FINGERPRINT"], kb.index.generation())
-        except Exception:  # Flask meets the same problem and reports it properly
-            return self.wsgi_app(environ, start_response)
         request_key = tuple(environ.get(name) for name in _KEYED)
-        found = self.pages.get((epoch, request_key))
-        if found is not None:
-            etag, headers, body = found
+        found = self.pages.get(request_key)
+        # the epoch is read only for a request kept before (not for a new question)
+        if found is not None and found[0] == self._epoch():
+            _epoch, etag, headers, body = found
             condition = environ.get("HTTP_IF_NONE_MATCH")
             if condition and parse_etags(condition).contains_weak(etag):
                 start_response(
@@ -309,9 +314,9 @@ class FrontCache:
         result = self.wsgi_app(environ, keep_headers)
         mark = environ.get(FRONT_MARK)
         if mark is not None and sent and sent[0].startswith("200 "):
-            headers = [(k, v) for k, v in sent[1]]
-            names = {k.lower() for k, _v in headers}
-            control = dict(headers).get("Cache-Control", "")
-            if "set-cookie" not in names and control.startswith("public"):
-                self.pages.put((mark[0], request_key), (mark[1], tuple(headers), mark[2]))
+            headers = tuple(sent[1])
+            control = next((v for k, v in headers if k.lower() == "cache-control"), "")
+            if control.startswith("public") and all(k.lower() != "set-cookie" for k, _v in headers):
+                epoch, etag, body = mark
+                self.pages.put(request_key, (epoch, etag, headers, body))
         return result
