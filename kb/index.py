@@ -47,7 +47,7 @@ from whoosh.writing import SegmentWriter
 
 from kb import lang as langs
 from kb.errors import IndexUnavailable
-from kb.render import sanitise_snippet
+from kb.render import sanitise_snippet, whole_html
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Entry:
         Derived, not kept: every worker holds thousands of entries in its caches,
         and a second copy of the body was a quarter of each.
         """
-        return self.summary_html + ("\n" + self.detail_html if self.detail_html else "")
+        return whole_html(self.summary_html, self.detail_html)
 
     def to_stored(self) -> dict[str, Any]:
         return asdict(self)

@@ -148,6 +148,11 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def whole_html(summary_html: str, detail_html: str) -> str:
+    """Return the whole answer as HTML: the short answer, then the detail (if any)."""
+    return summary_html + ("\n" + detail_html if detail_html else "")
+
+
 def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered:
     """Render an article once for every channel.
 
@@ -156,7 +161,7 @@ def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered
     """
     summary_html = markdown_to_html(article.short_answer, resolve=resolve)
     detail_html = markdown_to_html(article.detail, resolve=resolve) if article.detail else ""
-    html = summary_html + ("\n" + detail_html if detail_html else "")
+    html = whole_html(summary_html, detail_html)
     return Rendered(
         html=html,
         summary_html=summary_html,
