@@ -47,7 +47,7 @@ from whoosh.writing import SegmentWriter
 
 from kb import lang as langs
 from kb.errors import IndexUnavailable
-from kb.render import sanitise_snippet, whole_html
+from kb.render import plain_text, sanitise_snippet, whole_html
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,6 @@ class Entry:
     summary_html: str
     summary_text: str
     detail_html: str
-    text: str
     path: str = ""
     outdated: bool = False  # a translation whose source article changed since
     extra: dict[str, Any] = field(default_factory=dict)
@@ -171,13 +170,23 @@ class Entry:
         """
         return whole_html(self.summary_html, self.detail_html)
 
+    @property
+    def text(self) -> str:
+        """The whole answer as plain text (what is indexed, and where snippets come from).
+
+        Derived from the HTML when asked, for the same reason as ``html``: only
+        the index build and search snippets read it.
+        """
+        return plain_text(self.summary_html, self.detail_html)
+
     def to_stored(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> Entry:
         data = dict(data)
-        data.pop("html", None)  # stored by indexes built before it was derived
+        for derived in ("html", "text"):  # stored by indexes built before they were derived
+            data.pop(derived, None)
         data["questions"] = tuple(data.get("questions") or ())
         # the same few values in thousands of entries: one string each, not one per entry
         data["tags"] = tuple(sys.intern(tag) for tag in data.get("tags") or ())

@@ -89,7 +89,6 @@ def make_entry(
         summary_html=rendered.summary_html,
         summary_text=rendered.summary_text,
         detail_html=rendered.detail_html,
-        text=rendered.text,
         path=revision.path or content.article_path(article),
         outdated=outdated,
         extra={k: v for k, v in article.extra.items() if isinstance(v, str | int | float | bool)},

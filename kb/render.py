@@ -7,12 +7,12 @@ editor text into markup.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
-from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -42,7 +42,6 @@ class Rendered:
     summary_html: str
     summary_text: str
     detail_html: str
-    text: str
     content_hash: str
 
 
@@ -98,59 +97,56 @@ def markdown_to_html(text: str, *, resolve: LinkResolver | None = None) -> str:
     return sanitise(_KB_HREF.sub(link, html))
 
 
-class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "tr",
-            "pre",
-            "blockquote",
-            "table",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-        if tag == "li":
-            self.parts.append("- ")
-        if tag in ("td", "th"):
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        self.parts.append(data)
+# a tag of sanitised HTML: the sanitiser quotes every attribute value with '"'
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"]|"[^"]*")*?(/?)>')
+_BLOCKS = frozenset(
+    {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre", "blockquote", "table"}
+)
 
 
 def html_to_text(html: str) -> str:
-    """Return readable plain text of sanitised HTML (for the chatbot and copy buttons)."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    """Return readable plain text of sanitised HTML (for the chatbot and copy buttons).
+
+    Block elements end lines, list items start with "- " and table cells are
+    spaced. A regular expression, not an HTML parser: the sanitiser's output
+    has no comments, scripts or unquoted attributes, and every article is
+    converted at each rebuild.
+    """
+    parts: list[str] = []
+    at = 0
+    for match in _TAG.finditer(html):
+        if match.start() > at:
+            parts.append(unescape(html[at : match.start()]))
+        at = match.end()
+        closing, tag, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        block = tag in _BLOCKS
+        if not closing:
+            if block:
+                parts.append("\n")
+            if tag == "li":
+                parts.append("- ")
+            elif tag in ("td", "th"):
+                parts.append(" ")
+        if (closing or self_closing) and block:
+            parts.append("\n")
+    parts.append(unescape(html[at:]))
+    lines = [" ".join(line.split()) for line in "".join(parts).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def whole_html(summary_html: str, detail_html: str) -> str:
     """Return the whole answer as HTML: the short answer, then the detail (if any)."""
     return summary_html + ("\n" + detail_html if detail_html else "")
+
+
+@functools.lru_cache(maxsize=256)
+def plain_text(summary_html: str, detail_html: str) -> str:
+    """Return the whole answer as plain text.
+
+    The last few are remembered: the snippets of popular searches ask for the
+    same articles again and again.
+    """
+    return html_to_text(whole_html(summary_html, detail_html))
 
 
 def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered:
@@ -167,6 +163,5 @@ def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered
         summary_html=summary_html,
         summary_text=html_to_text(summary_html),
         detail_html=detail_html,
-        text=html_to_text(html),
         content_hash=article.content_hash,
     )

@@ -43,7 +43,6 @@ def entry(
         summary_html=f"<p>{text}</p>",
         summary_text=text,
         detail_html="",
-        text=text,
     )
 
 
@@ -477,15 +476,16 @@ def test_the_build_writer_keeps_the_term_statistics_whoosh_writes(tmp_path, monk
     assert _term_statistics(ours) == expected
 
 
-def test_an_entry_derives_its_html_and_reads_what_older_indexes_stored():
+def test_an_entry_derives_its_html_and_text_and_reads_what_older_indexes_stored():
     from dataclasses import replace
 
     full = replace(entry(), detail_html="<h2>More</h2>")
     assert full.html == "<p>Refunds take five days. Revision 1.</p>\n<h2>More</h2>"
+    assert full.text == "Refunds take five days. Revision 1.\n\nMore"
     assert entry().html == entry().summary_html  # no detail: no trailing newline
     stored = full.to_stored()
-    assert "html" not in stored
-    older = {**stored, "html": "whatever an older build kept", "tags": ["a", "b"]}
+    assert "html" not in stored and "text" not in stored
+    older = {**stored, "html": "an older build kept it", "text": "this too", "tags": ["a", "b"]}
     again = Entry.from_stored(older)
     assert again == replace(full, tags=("a", "b"))
     other = Entry.from_stored({**stored, "category": "".join(["gen", "eral"])})

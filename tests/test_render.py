@@ -14,6 +14,7 @@ from kb.render import (
     ALLOWED_TAGS,
     html_to_text,
     markdown_to_html,
+    plain_text,
     render,
     sanitise,
     sanitise_snippet,
@@ -309,22 +310,25 @@ def test_summary_html_is_the_first_paragraph_only():
 
 def test_summary_text_and_text_are_plain():
     rendered = render(ARTICLE)
+    text = plain_text(rendered.summary_html, rendered.detail_html)
     # source line breaks inside a paragraph are kept; blocks are separated by a blank line
     assert rendered.summary_text == "Yes, fish & chips — see x and 1 < 2.\nSame paragraph."
-    assert rendered.text == (
+    assert text == (
         "Yes, fish & chips — see x and 1 < 2.\nSame paragraph.\n\nDetails\n\n"
         "- first\n\n- second\n\nLast © paragraph."
     )
-    for text in (rendered.summary_text, rendered.text):
-        assert not re.search(r"<[a-z/!]", text)
-        assert not re.search(r"&[a-z#0-9]+;", text)
+    assert text == html_to_text(rendered.html)
+    for plain in (rendered.summary_text, text):
+        assert not re.search(r"<[a-z/!]", plain)
+        assert not re.search(r"&[a-z#0-9]+;", plain)
 
 
 def test_render_without_detail():
     rendered = render(Article(id="a", lang="en", title="T", body="Only one paragraph.\n"))
     assert rendered.detail_html == ""
     assert rendered.html == rendered.summary_html == "<p>Only one paragraph.</p>"
-    assert rendered.text == rendered.summary_text == "Only one paragraph."
+    assert plain_text(rendered.summary_html, rendered.detail_html) == "Only one paragraph."
+    assert rendered.summary_text == "Only one paragraph."
 
 
 @pytest.mark.parametrize(
@@ -337,6 +341,10 @@ def test_render_without_detail():
         ("<p>  many    spaces\n  here </p>", "many spaces\nhere"),
         ("<p>a</p>\n\n\n\n<p>b</p>", "a\n\nb"),
         ("<pre><code>x &lt;b&gt;</code></pre>", "x <b>"),
+        # the sanitiser leaves ">" unescaped inside quoted attribute values
+        ('<p><a href="http://x/a>b" title="c>d">link</a> after</p>', "link after"),
+        ("<p>a<br>b</p>", "a\nb"),
+        ("<P>upper</P>tail", "upper\ntail"),
     ],
 )
 def test_html_to_text(html, text):
