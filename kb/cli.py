@@ -201,18 +201,23 @@ def reindex_command() -> None:
     from kb import publish
 
     kb = current_app.extensions["kb"]
-    started = time.perf_counter()
-    db = kb.connect()
-    try:
-        report = publish.reconcile(
-            kb.content_dir, db, kb.index, source_lang=kb.source_lang, full=True
-        )
-    finally:
-        db.conn.close()
+    # the app's start-up has just recorded what changed in content/ (and rebuilt the
+    # index if it was missing): reading every file again would only repeat it
+    report = kb.last_reconcile
+    when = "at start-up"
+    if not report.rebuilt:
+        started = time.perf_counter()
+        db = kb.connect()
+        try:
+            with kb.index.write_lock():
+                publish.rebuild(kb.index, db, source_lang=kb.source_lang)
+        finally:
+            db.conn.close()
+        when = f"in {time.perf_counter() - started:.2f}s"
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(
-        f"indexed {kb.index.doc_count()} articles in {time.perf_counter() - started:.2f}s "
+        f"indexed {kb.index.doc_count()} articles {when} "
         f"({len(report.added)} new, {len(report.changed)} changed, {len(report.retired)} retired)"
     )
 

@@ -6,7 +6,9 @@ import shutil
 
 from click.testing import CliRunner
 
+from kb import lang as langs
 from kb.cli import main
+from kb.index import SearchIndex
 from tests.conftest import SAMPLE_CONTENT, write_article
 
 
@@ -101,3 +103,19 @@ def test_reindex_rebuilds_from_content(tmp_path):
     assert "indexed" in result.output
     count = int(result.output.split("indexed ")[1].split()[0])
     assert count >= 100
+    pointer = tmp_path / "data" / "index" / "CURRENT"
+    first = pointer.read_text()
+
+    # a file edited outside the app: recorded once, and the whole index built anew
+    path = next((tmp_path / "content" / "en").rglob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nZanzibarite footnote.\n", "utf-8")
+    result = run("reindex", env=env)
+    assert result.exit_code == 0, result.output
+    assert f"indexed {count} articles in " in result.output
+    assert "(0 new, 1 changed, 0 retired)" in result.output
+    assert pointer.read_text() != first
+    index = SearchIndex(tmp_path / "data" / "index")
+    words = langs.terms("Zanzibarite", "en")
+    assert [h.load().path for h in index.search("en", words, public_only=False)] == [
+        str(path.relative_to(tmp_path / "content"))
+    ]
