@@ -32,7 +32,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +180,9 @@ class Entry:
         return plain_text(self.summary_html, self.detail_html)
 
     def to_stored(self) -> dict[str, Any]:
-        return asdict(self)
+        # shallow: every value is a string, number or tuple of strings but ``extra``, a
+        # flat dict that is pickled at once; asdict() deep-copies each value
+        return {name: getattr(self, name) for name in _STORED}
 
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> Entry:
@@ -194,6 +196,9 @@ class Entry:
             if isinstance(data.get(name), str):
                 data[name] = sys.intern(data[name])
         return cls(**data)
+
+
+_STORED = tuple(f.name for f in fields(Entry))
 
 
 class Hits(list):
