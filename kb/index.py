@@ -278,7 +278,14 @@ def _parts(count: int, processes: int) -> list[range]:
     return [range(count * i // processes, count * (i + 1) // processes) for i in range(processes)]
 
 
-def _write_part(ix, entries: Sequence[Entry], part: range, conn) -> None:
+def _add_all(writer, entries: Sequence[Entry | None], part: range) -> None:
+    for at in part:
+        entry = entries[at]
+        if entry is not None:
+            writer.add_document(**_document(entry))
+
+
+def _write_part(ix, entries: Sequence[Entry | None], part: range, conn) -> None:
     """Write ``entries[part]`` as a new segment of ``ix`` and send the segment to ``conn``.
 
     Runs in a forked process. The segment is not committed: the process that
@@ -287,8 +294,7 @@ def _write_part(ix, entries: Sequence[Entry], part: range, conn) -> None:
     """
     try:
         writer = _BuildWriter(ix, _lk=False, limitmb=BUILD_LIMIT_MB)
-        for at in part:
-            writer.add_document(**_document(entries[at]))
+        _add_all(writer, entries, part)
         conn.send(writer._finalize_segment())
     except BaseException:
         conn.send(
@@ -429,7 +435,7 @@ class SearchIndex:
         finally:
             os.close(fd)
 
-    def build(self, entries: Iterable[Entry], *, processes: int | None = None) -> int:
+    def build(self, entries: Iterable[Entry | None], *, processes: int | None = None) -> int:
         """Build a whole new index from ``entries`` and swap it in; return the document count.
 
         :param processes: how many processes write the index; by default
@@ -442,7 +448,8 @@ class SearchIndex:
         build gives it (the number breaks ties between equal scores). Each
         entry is read only in the process that writes it: a sequence that
         renders entries as they are read (``kb.publish``) shares out the
-        rendering too.
+        rendering too. None stands for an entry that could not be made: it
+        is skipped.
         """
         if not isinstance(entries, Sequence):
             entries = list(entries)
@@ -464,12 +471,11 @@ class SearchIndex:
                     send.close()
                     children.append((child, receive))
                 with _writer(ix, _BuildWriter, limitmb=BUILD_LIMIT_MB) as writer:
-                    for at in last:
-                        writer.add_document(**_document(entries[at]))
+                    _add_all(writer, entries, last)
                     segments = [_received(child, receive) for child, receive in children]
                     # the merge policy's segments come first in the commit, then the writer's
                     writer.mergetype = lambda _writer, _existing: segments
-                count = len(entries)
+                    count = writer.docnum + sum(s.doc_count() for s in segments)
                 (folder / "SCHEMA").write_text(SCHEMA_VERSION)
                 tmp = self.root / f"CURRENT.{name}.tmp"
                 tmp.write_text(name)

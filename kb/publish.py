@@ -132,40 +132,37 @@ def _parse_revisions(
     return live
 
 
-def _live_articles(db: sqlite_utils.Database) -> dict[str, tuple[Article, store.Revision]]:
-    """Return the latest recorded, non-retired article for every key."""
-    return _parse_revisions(_live_revisions(db))
-
-
-class _Entries(Sequence[Entry]):
-    """The entries of parsed articles, each rendered when it is read (and every time it is).
+class _Entries(Sequence["Entry | None"]):
+    """The entries of recorded revisions, each parsed and rendered when it is read.
 
     ``SearchIndex.build`` reads each part of a large build in the process that
-    writes it, so the rendering is shared out between them too.
+    writes it, so the parsing and rendering are shared out between them too.
+    A revision that no longer parses reads as None (and is logged): the build
+    skips it.
     """
 
     def __init__(
-        self, live: dict[str, tuple[Article, store.Revision]], source_lang: str, outdated: set[str]
+        self, revisions: dict[str, store.Revision], source_lang: str, outdated: set[str]
     ) -> None:
-        self._articles = list(live.values())
-        self._keys = set(live)
+        self._revisions = list(revisions.items())
+        self._keys = set(revisions)
         self._source_lang = source_lang
         self._outdated = outdated
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._revisions)
 
-    def __getitem__(self, at: int | slice) -> Entry | list[Entry]:
-        if isinstance(at, slice):
-            return [self[i] for i in range(*at.indices(len(self)))]
-        article, rev = self._articles[at]
-        return make_entry(
-            article,
-            rev,
-            keys=self._keys,
-            source_lang=self._source_lang,
-            outdated=article.key in self._outdated,
-        )
+    def __getitem__(self, at: int) -> Entry | None:
+        key, rev = self._revisions[at]
+        for article, _ in _parse_revisions({key: rev}).values():
+            return make_entry(
+                article,
+                rev,
+                keys=self._keys,
+                source_lang=self._source_lang,
+                outdated=key in self._outdated,
+            )
+        return None
 
 
 def record_external_changes(
@@ -245,7 +242,7 @@ def _repair_index(index: SearchIndex, db: sqlite_utils.Database, source_lang: st
 def rebuild(index: SearchIndex, db: sqlite_utils.Database, *, source_lang: str = "en") -> int:
     """Build a fresh index from the latest recorded revisions; return the document count."""
     outdated = translations.outdated_keys(db, source_lang)
-    return index.build(_Entries(_live_articles(db), source_lang, outdated))
+    return index.build(_Entries(_live_revisions(db), source_lang, outdated))
 
 
 def reconcile(

@@ -490,3 +490,11 @@ def test_an_entry_derives_its_html_and_text_and_reads_what_older_indexes_stored(
     assert again == replace(full, tags=("a", "b"))
     other = Entry.from_stored({**stored, "category": "".join(["gen", "eral"])})
     assert other.category is again.category  # repeated values share one string
+
+
+def test_a_build_skips_entries_that_could_not_be_made(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    made = [entry("a"), None, entry("b"), None, entry("c")]
+    assert index.build(made, processes=2) == 3  # the forked part skips one too
+    assert index.doc_count() == 3
+    assert [e.id for e in index.entries(lang="en")] == ["a", "b", "c"]

@@ -125,3 +125,21 @@ def test_workers_starting_together_record_each_change_once(tmp_path, content_dir
         "SELECT COUNT(*), COUNT(DISTINCT article_id) FROM revisions"
     ).fetchone() == (20, 20)
     conn.close()
+
+
+def test_a_rebuild_skips_a_recorded_revision_that_no_longer_parses(make_app, content_dir, caplog):
+    from kb import publish
+
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    write_article(content_dir, "lost-card", "I lost my card", "Block it in the app.")
+    kb = kb_of(make_app())
+    db = kb.connect()
+    try:
+        db.execute("UPDATE revisions SET text = 'no front matter' WHERE article_id = 'lost-card'")
+        db.conn.commit()
+        assert publish.rebuild(kb.index, db) == 1
+    finally:
+        db.conn.close()
+    assert "recorded revision en:lost-card r1 no longer parses" in caplog.text
+    assert kb.index.get("en:lost-card") is None
+    assert kb.index.get("en:refund-time").summary_text == "Five days."
