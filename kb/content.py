@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from kb import lang as _lang_module
 from kb.errors import ArticleInvalid
 from kb.lang import LANGUAGES, normalise
 
@@ -446,8 +447,9 @@ def kb_links(article: Article) -> Iterator[tuple[str, int]]:
 class Scan:
     """Everything found in ``content/``: the valid articles and the problems."""
 
-    articles: list[Article]
+    articles: list[Article | Unchanged]  # only Article unless scanned with ``known``
     problems: list[Problem]
+    known: dict[str, Known] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -463,10 +465,10 @@ def article_files(content_dir: Path) -> Iterator[Path]:
         yield path
 
 
-def read_article(content_dir: Path, path: Path) -> Article:
-    """Read and parse one article file.
+def _read_text(content_dir: Path, path: Path) -> tuple[str, str]:
+    """Return an article file's path relative to ``content_dir`` and its text.
 
-    :raises ArticleInvalid: when the file cannot be read or parsed
+    :raises ArticleInvalid: when the file is too large, not UTF-8 or unreadable
     """
     rel = path.relative_to(content_dir).as_posix()
     try:
@@ -474,26 +476,82 @@ def read_article(content_dir: Path, path: Path) -> Article:
             raise ArticleInvalid(
                 [Problem(rel, 1, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
             )
-        text = path.read_text("utf-8")
+        return rel, path.read_text("utf-8")
     except UnicodeDecodeError:
         raise ArticleInvalid([Problem(rel, 1, "file is not valid UTF-8")]) from None
     except OSError as exc:
         raise ArticleInvalid([Problem(rel, 1, f"cannot read file: {exc.strerror}")]) from None
+
+
+def read_article(content_dir: Path, path: Path) -> Article:
+    """Read and parse one article file.
+
+    :raises ArticleInvalid: when the file cannot be read or parsed
+    """
+    rel, text = _read_text(content_dir, path)
     return parse_article(text, path=rel)
 
 
-def scan(content_dir: Path) -> Scan:
+# what parsing a file depends on besides its text and path: this module, the
+# languages, the YAML library; a file digest names all of it
+PARSER_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes()
+    + Path(_lang_module.__file__).read_bytes()
+    + f"{yaml.__version__} {_Loader.__name__} {_Dumper.__name__}".encode()
+).hexdigest()[:16]
+
+
+def file_digest(text: str) -> str:
+    """Return the digest of a file's text as this version of the parser reads it."""
+    return hashlib.sha256(f"{PARSER_VERSION}\0{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose text is the one last parsed from it: its article's key and hash, unparsed."""
+
+    key: str
+    path: str
+    content_hash: str
+
+    @property
+    def lang(self) -> str:
+        return self.key.partition(":")[0]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last scan found in a file that parsed: its digest, article key and hash."""
+
+    digest: str
+    key: str
+    content_hash: str
+
+
+def scan(content_dir: Path, *, known: dict[str, Known] | None = None) -> Scan:
     """Parse every article under ``content_dir``; bad files are reported and skipped.
 
     Duplicate ``(id, lang)`` pairs keep the first file (in path order) and
     report the others.
+
+    :param known: by path, what an earlier scan found in files that parsed.
+        A file whose digest is the same is not parsed again: the scan lists
+        it as ``Unchanged``, and ``Scan.known`` holds what to remember of
+        this scan for the next one.
     """
-    articles: list[Article] = []
+    articles: list[Article | Unchanged] = []
     problems: list[Problem] = []
-    seen: dict[str, Article] = {}
+    found: dict[str, Known] = {}
+    seen: dict[str, Article | Unchanged] = {}
     for path in article_files(content_dir):
         try:
-            article = read_article(content_dir, path)
+            rel, text = _read_text(content_dir, path)
+            digest = file_digest(text) if known is not None else ""
+            before = known.get(rel) if known else None
+            if before is not None and before.digest == digest:
+                article: Article | Unchanged = Unchanged(before.key, rel, before.content_hash)
+            else:
+                article = parse_article(text, path=rel)
         except ArticleInvalid as exc:
             problems.extend(exc.problems)
             continue
@@ -501,15 +559,18 @@ def scan(content_dir: Path) -> Scan:
         if first is not None:
             problems.append(
                 Problem(
-                    article.path or "",
+                    rel,
                     1,
-                    f"duplicate id {article.id!r} in {article.lang!r}: also in {first.path}",
+                    f"duplicate id {article.key.partition(':')[2]!r} in {article.lang!r}: "
+                    f"also in {first.path}",
                 )
             )
             continue
         seen[article.key] = article
         articles.append(article)
-    return Scan(articles, problems)
+        if known is not None:
+            found[rel] = Known(digest, article.key, article.content_hash)
+    return Scan(articles, problems, found)
 
 
 def load_categories(content_dir: Path) -> dict[str, dict[str, str]]:

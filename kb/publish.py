@@ -173,18 +173,30 @@ def record_external_changes(
     A file that no longer parses keeps its last good revision (it is reported,
     not retired), so one bad edit never takes an answer off the channels.
     """
-    result = content.scan(content_dir)
+    known = store.known_files(db)
+    # files whose text is the one last scanned are not parsed again (most, at each start)
+    result = content.scan(content_dir, known=known)
     report = ReconcileReport(problems=result.problems)
     broken_paths = {p.path for p in result.problems}
     # sources first, so translations changed in the same pull count as in step with them
     ordered = sorted(result.articles, key=lambda a: a.lang != source_lang)
     with store.immediate(db):
         latest = store.latest_revisions(db)
-        for article in ordered:
-            rev = latest.get(article.key)
-            digest = article.content_hash
+        for found in ordered:
+            rev = latest.get(found.key)
+            digest = found.content_hash
             if rev is not None and not rev.retired and rev.content_hash == digest:
                 continue
+            try:  # the history lost what the file holds (restored, retired): record it again
+                article = (
+                    content.read_article(content_dir, content_dir / found.path)
+                    if isinstance(found, content.Unchanged)
+                    else found
+                )
+            except content.ArticleInvalid as exc:  # changed since the scan a moment ago
+                report.problems.extend(exc.problems)
+                continue
+            digest = article.content_hash
             store.record_revision(
                 db,
                 article_id=article.id,
@@ -211,6 +223,7 @@ def record_external_changes(
                 note="file deleted outside the app",
             )
             report.retired.append(key)
+        store.remember_files(db, known, result.known)
     return report
 
 

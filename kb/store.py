@@ -17,9 +17,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from kb import content
+
 BUSY_TIMEOUT_MS = 15_000
 MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER: a larger Python int raises OverflowError
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def utcnow() -> str:
@@ -101,6 +103,15 @@ def migrate(db: sqlite_utils.Database) -> None:
             "CREATE INDEX IF NOT EXISTS revisions_key ON revisions (article_id, lang, revision)"
         )
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        # derived: what the last reconcile found in each file of content/ (see content.scan)
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS content_files (
+                path TEXT PRIMARY KEY,
+                digest TEXT NOT NULL,
+                article_key TEXT NOT NULL,
+                content_hash TEXT NOT NULL
+            )"""
+        )
         db.execute(
             """CREATE TABLE IF NOT EXISTS users (
                 id INTEGER PRIMARY KEY,
@@ -223,6 +234,28 @@ def latest_revisions(db: sqlite_utils.Database) -> dict[str, Revision]:
                               WHERE article_id = r.article_id AND lang = r.lang)"""
     ).fetchall()
     return {f"{row[1]}:{row[0]}": Revision(*row) for row in rows}
+
+
+def known_files(db: sqlite_utils.Database) -> dict[str, content.Known]:
+    """Return what the last reconcile found in each file that parsed, by path."""
+    rows = db.execute("SELECT path, digest, article_key, content_hash FROM content_files")
+    return {path: content.Known(digest, key, hash_) for path, digest, key, hash_ in rows}
+
+
+def remember_files(
+    db: sqlite_utils.Database, before: dict[str, content.Known], now: dict[str, content.Known]
+) -> None:
+    """Store ``now`` as what the files hold, writing only the rows that changed since ``before``."""
+    gone = [[path] for path in before if path not in now]
+    db.conn.executemany("DELETE FROM content_files WHERE path = ?", gone)
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO content_files VALUES (?, ?, ?, ?)",
+        [
+            [path, k.digest, k.key, k.content_hash]
+            for path, k in now.items()
+            if before.get(path) != k
+        ],
+    )
 
 
 def live_keys(db: sqlite_utils.Database) -> set[str]:

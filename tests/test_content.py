@@ -11,6 +11,7 @@ from kb.content import (
     MAX_FILE_BYTES,
     Article,
     Problem,
+    Unchanged,
     check,
     check_articles,
     parse_article,
@@ -746,6 +747,31 @@ def test_scan_reports_duplicate_id_in_same_language(content_dir):
     assert [str(p) for p in result.problems] == [
         "en/returns/refund.md:1: error: duplicate id 'refund' in 'en': also in en/orders/refund.md"
     ]
+
+
+def test_scan_with_known_files_parses_only_the_changed_ones(content_dir, monkeypatch):
+    import kb.content
+
+    write_article(content_dir, "one", "One")
+    edited = write_article(content_dir, "two", "Two")
+    write_article(content_dir, "two", "Two again", category="returns")  # a duplicate
+    first = scan(content_dir, known={})
+    assert sorted(first.known) == ["en/general/one.md", "en/general/two.md"]
+    assert first.known["en/general/one.md"].content_hash == first.articles[0].content_hash
+
+    edited.write_text(edited.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    again = scan(content_dir, known=first.known)
+    unchanged = [a for a in again.articles if isinstance(a, Unchanged)]
+    assert [(a.key, a.path, a.lang) for a in unchanged] == [("en:one", "en/general/one.md", "en")]
+    assert unchanged[0].content_hash == first.articles[0].content_hash
+    parsed = [a for a in again.articles if isinstance(a, Article)]
+    assert [a.key for a in parsed] == ["en:two"] and parsed[0].body.endswith("More.\n")
+    assert again.known["en/general/two.md"] != first.known["en/general/two.md"]
+    assert [p.message[:12] for p in again.problems] == ["duplicate id"]  # still found
+
+    # another parser (new code, another YAML library) reads every file again
+    monkeypatch.setattr(kb.content, "PARSER_VERSION", "another")
+    assert not any(isinstance(a, Unchanged) for a in scan(content_dir, known=again.known).articles)
 
 
 # --- check ----------------------------------------------------------------------------

@@ -74,6 +74,44 @@ def test_deleted_file_is_retired_and_leaves_every_channel(make_app, content_dir)
     assert revisions(app)[0][:2] == (3, "external")
 
 
+def test_a_restart_parses_only_the_files_whose_text_changed(make_app, content_dir, monkeypatch):
+    import kb.content
+
+    for n in range(5):
+        write_article(content_dir, f"a{n}", f"Question {n}?", f"Answer {n}.")
+    app = make_app()
+    edited = content_dir / "en" / "general" / "a3.md"
+    edited.write_text(edited.read_text().replace("Answer 3.", "New answer 3."))
+    parsed = []
+    parse = kb.content.parse_article
+
+    def counting(text, *, path=None):
+        parsed.append(path)
+        return parse(text, path=path)
+
+    monkeypatch.setattr(kb.content, "parse_article", counting)
+    report = kb_of(app).startup()
+    assert report.changed == ["en:a3"]
+    assert set(parsed) == {"en/general/a3.md"}  # read from the file, then from its revision
+    assert kb_of(app).engine.article("a3", "en").summary_text == "New answer 3."
+
+
+def test_an_unchanged_file_is_recorded_again_when_the_history_lost_it(make_app, content_dir):
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    app = make_app()
+    db = kb_of(app).connect()
+    try:  # a history rewound past the file (say, restored from an older backup)
+        store.record_revision(
+            db, article_id="refund-time", lang="en", action="retire", author="x", path=None
+        )
+        db.conn.commit()
+    finally:
+        db.conn.close()
+    assert kb_of(app).startup().added == ["en:refund-time"]
+    assert revisions(app)[0][:2] == (3, "external")
+    assert kb_of(app).engine.article("refund-time", "en").summary_text == "Five days."
+
+
 def test_broken_edit_keeps_serving_the_last_good_revision(make_app, content_dir):
     path = write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
     app = make_app()
