@@ -63,3 +63,31 @@ def test_cyclic_garbage_is_still_collected(thresholds):
     gc.collect(1)
     wrapped({}, lambda *x: None).close()
     assert ref() is None
+
+
+def test_full_collections_are_spaced_by_their_own_duration(thresholds, monkeypatch):
+    import kb.web.collector as collector
+
+    clock = [1000.0]
+    monkeypatch.setattr(collector.time, "monotonic", lambda: clock[0])
+
+    def slow_collect(*args):
+        clock[0] += 0.04  # a 40 ms full pass
+
+    monkeypatch.setattr(collector.gc, "collect", slow_collect)
+    monkeypatch.setattr(collector.gc, "get_count", lambda: (0, 0, 10))  # always due by count
+    wrapped = CollectBetweenRequests(lambda e, s: [b""], every=10, spacing=100)
+
+    def request(seconds_later: float) -> None:
+        clock[0] += seconds_later
+        wrapped({}, lambda *x: None).close()
+
+    request(0)
+    assert wrapped.collections == 1
+    request(1.0)
+    request(2.9)  # 3.9 s after the pass ended: 100 x 40 ms not yet over
+    assert wrapped.collections == 1
+    request(0.1)
+    assert wrapped.collections == 2
+    request(0.5)
+    assert wrapped.collections == 2
