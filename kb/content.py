@@ -518,6 +518,10 @@ class Unchanged:
     def lang(self) -> str:
         return self.key.partition(":")[0]
 
+    @property
+    def id(self) -> str:
+        return self.key.partition(":")[2]
+
 
 @dataclass(frozen=True)
 class Known:
@@ -561,8 +565,7 @@ def scan(content_dir: Path, *, known: dict[str, Known] | None = None) -> Scan:
                 Problem(
                     rel,
                     1,
-                    f"duplicate id {article.key.partition(':')[2]!r} in {article.lang!r}: "
-                    f"also in {first.path}",
+                    f"duplicate id {article.id!r} in {article.lang!r}: also in {first.path}",
                 )
             )
             continue

@@ -119,16 +119,24 @@ def _live_revisions(db: sqlite_utils.Database) -> dict[str, store.Revision]:
     }
 
 
+def _parse_revision(key: str, rev: store.Revision) -> Article | None:
+    """Parse a recorded revision's text; None (logged) when it no longer parses."""
+    try:
+        return content.parse_article(rev.text, path=rev.path)
+    except content.ArticleInvalid:  # recorded texts were valid when recorded; be safe anyway
+        log.error("recorded revision %s r%s no longer parses; skipped", key, rev.revision)
+        return None
+
+
 def _parse_revisions(
     revisions: dict[str, store.Revision],
 ) -> dict[str, tuple[Article, store.Revision]]:
     """Parse recorded revision texts into articles, keyed like ``revisions``."""
     live = {}
     for key, rev in revisions.items():
-        try:
-            live[key] = (content.parse_article(rev.text, path=rev.path), rev)
-        except content.ArticleInvalid:  # recorded texts were valid when recorded; be safe anyway
-            log.error("recorded revision %s r%s no longer parses; skipped", key, rev.revision)
+        article = _parse_revision(key, rev)
+        if article is not None:
+            live[key] = (article, rev)
     return live
 
 
@@ -154,15 +162,16 @@ class _Entries(Sequence["Entry | None"]):
 
     def __getitem__(self, at: int) -> Entry | None:
         key, rev = self._revisions[at]
-        for article, _ in _parse_revisions({key: rev}).values():
-            return make_entry(
-                article,
-                rev,
-                keys=self._keys,
-                source_lang=self._source_lang,
-                outdated=key in self._outdated,
-            )
-        return None
+        article = _parse_revision(key, rev)
+        if article is None:
+            return None
+        return make_entry(
+            article,
+            rev,
+            keys=self._keys,
+            source_lang=self._source_lang,
+            outdated=key in self._outdated,
+        )
 
 
 def record_external_changes(
