@@ -71,6 +71,11 @@ def make_entry(
 ) -> Entry:
     """Render an article once and attach its revision receipt.
 
+    The receipt's content hash is the one the history recorded for ``revision``
+    (what a receipt check compares against), which also saves writing the
+    article out as YAML again for each entry of a rebuild; an unrecorded
+    revision (``kb check``) has none, and the article's own is used.
+
     :param outdated: the article is a translation whose source changed since
     """
     rendered = render.render(article, resolve=resolver(keys, article.lang, source_lang))
@@ -84,7 +89,7 @@ def make_entry(
         audience=article.audience,
         review_by=article.review_by.isoformat() if article.review_by else None,
         revision=revision.revision,
-        content_hash=rendered.content_hash,
+        content_hash=revision.content_hash or article.content_hash,
         updated_at=revision.created_at,
         summary_html=rendered.summary_html,
         summary_text=rendered.summary_text,

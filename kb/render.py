@@ -1,4 +1,4 @@
-"""Markdown to sanitised HTML, short answer, plain text and content hash.
+"""Markdown to sanitised HTML, short answer and plain text.
 
 The only place that configures Markdown and the sanitiser. Every channel
 shows HTML produced here (or escaped by Jinja): nothing else turns user or
@@ -42,7 +42,6 @@ class Rendered:
     summary_html: str
     summary_text: str
     detail_html: str
-    content_hash: str
 
 
 def _drop_urls_with_controls(element: str, attribute: str, value: str) -> str | None:
@@ -163,5 +162,4 @@ def render(article: Article, *, resolve: LinkResolver | None = None) -> Rendered
         summary_html=summary_html,
         summary_text=html_to_text(summary_html),
         detail_html=detail_html,
-        content_hash=article.content_hash,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sqlite3
 
@@ -137,6 +138,31 @@ def test_index_rebuilt_from_history_when_deleted(make_app, content_dir):
     app = make_app()
     shutil.rmtree(kb_of(app).index.root)
     assert kb_of(app).engine.article("refund-time", "en").summary_text == "Five days."
+
+
+def test_the_receipt_hash_is_the_one_the_history_recorded(make_app, content_dir):
+    from kb import publish
+    from kb.content import parse_article
+
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    app = make_app()
+    kb = kb_of(app)
+    db = kb.connect()
+    try:
+        (rev,) = store.history(db, "refund-time", "en")
+        publish.rebuild(kb.index, db)
+    finally:
+        db.conn.close()
+    assert kb.engine.article("refund-time", "en").content_hash == rev.content_hash
+    # an entry shows the hash of the revision it was made from, not one worked out again
+    article = parse_article(rev.text, path=rev.path)
+    other = dataclasses.replace(rev, content_hash="f" * 64)
+    entry = publish.make_entry(article, other, keys=set(), source_lang="en")
+    assert entry.content_hash == "f" * 64
+    # an unrecorded revision (``kb check``) has none: the article's own is used
+    unrecorded = dataclasses.replace(rev, content_hash=None)
+    entry = publish.make_entry(article, unrecorded, keys=set(), source_lang="en")
+    assert entry.content_hash == article.content_hash == rev.content_hash
 
 
 def _start(content_dir: str, data_dir: str) -> None:
