@@ -292,6 +292,23 @@ class LanguageTokenizer(Tokenizer):
                 t.endchar = start_char + match.end()
             yield t
 
+    def terms(self, value: str) -> list[str]:
+        """Return the indexed form of each word ``self(value)`` keeps, in order.
+
+        The same words as the tokens, without a Token each: what a build
+        needs (``kb.index`` counts them), at half the cost.
+        """
+        stops = frozenset() if self.keep_stopwords else stopwords(self.lang)
+        lang, stem_words = self.lang, self.stem_words
+        memo = _memo(lang, stem_words)
+        out = []
+        for match in _WORD.finditer(value):
+            raw = match.group()
+            word, text = memo.get(raw) or analyse_word(raw, lang, stem_words=stem_words)
+            if word and word not in stops:
+                out.append(text)
+        return out
+
 
 class EdgeNgramFilter(Filter):
     """Emit the leading 1..``maxsize`` characters of each token (search as you type)."""
@@ -313,6 +330,25 @@ class EdgeNgramFilter(Filter):
             for size in range(1, min(len(text), self.maxsize) + 1):
                 t.text = text[:size]
                 yield t
+
+    def expand(self, terms: list[str]) -> list[str]:
+        """Return what this filter makes of ``terms`` when indexing, without Tokens."""
+        most = self.maxsize
+        return [term[:size] for term in terms for size in range(1, min(len(term), most) + 1)]
+
+
+def index_terms(analyzer: Composable, value: str) -> list[str] | None:
+    """Return the terms ``analyzer`` indexes for ``value``; None for an analyser not ours.
+
+    A fast path for the analysers this module makes (``analyzer``,
+    ``prefix_analyzer``): the same terms their tokens carry.
+    """
+    if isinstance(analyzer, LanguageTokenizer):
+        return analyzer.terms(value)
+    match getattr(analyzer, "items", ()):
+        case [LanguageTokenizer() as tokenizer, EdgeNgramFilter() as ngrams]:
+            return ngrams.expand(tokenizer.terms(value))
+    return None
 
 
 def analyzer(lang: str) -> Composable:

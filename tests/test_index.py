@@ -498,3 +498,24 @@ def test_a_build_skips_entries_that_could_not_be_made(tmp_path):
     assert index.build(made, processes=2) == 3  # the forked part skips one too
     assert index.doc_count() == 3
     assert [e.id for e in index.entries(lang="en")] == ["a", "b", "c"]
+
+
+def test_counted_terms_give_the_postings_whoosh_counts():
+    from whoosh.formats import Frequency
+
+    from kb.index import make_schema
+
+    schema = make_schema()
+    text = "Refund refunds REFUND: how long? 5 days. İade iade süresi كيف أسترد الكتاب"
+    for name in schema.names():
+        field = schema[name]
+        if not name.startswith(("title_", "questions_", "tags_", "body_", "prefix_")):
+            continue
+        counted = list(field.format.word_values(text, field.analyzer, mode="index"))
+        assert counted == list(Frequency.word_values(field.format, text, field.analyzer))
+        assert counted  # every language's analyser keeps some of these words
+    # a value Whoosh would take but our fast path does not (a list of words) still works
+    field = schema["body_en"]
+    assert list(field.format.word_values(["a", "b", "a"], field.analyzer, mode="index")) == list(
+        Frequency.word_values(field.format, ["a", "b", "a"], field.analyzer)
+    )

@@ -295,6 +295,32 @@ def test_edge_ngram_maxsize():
     assert [t.text for t in small("order", mode="index")] == ["o", "or", "ord"]
 
 
+# stop words, joiners, digits, mixed scripts, long words, punctuation, empty text
+INDEX_TERM_TEXTS = {
+    "en": ["How long does a REFUND take? It's 5-7 days, the the of", "", "  \n\t", "a an"],
+    "ru": ["Как вернуть деньги за заказ №42? Ёлка, ЕЖИК и не", "internationalisation"],
+    "tr": ["İade süresi ne kadar? Işık ILIK ılık iade'ler", "ve ile de"],
+    "az": ["Pulu necə geri ala bilərəm? Əməliyyat ŞƏRTLƏRİ"],
+    "fa": ["چطور پول\u200cام را پس بگیرم؟ کتاب‌ها و ۱۲۳", "\u200c"],
+    "ar": ["كيف أسترد أموالي؟ الكتاب والكتب مدرسة ١٢٣", "إلى في من"],
+}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("make", [analyzer, prefix_analyzer], ids=["analyzer", "prefix"])
+def test_index_terms_are_the_terms_the_tokens_carry(lang, make):
+    analyser = make(lang)
+    for text in [*INDEX_TERM_TEXTS[lang], " ".join(INDEX_TERM_TEXTS[lang])]:
+        assert langs.index_terms(analyser, text) == [t.text for t in analyser(text, mode="index")]
+
+
+def test_index_terms_only_knows_our_analysers():
+    from whoosh.analysis import LowercaseFilter, StandardAnalyzer
+
+    assert langs.index_terms(StandardAnalyzer(), "Refunds") is None
+    assert langs.index_terms(LanguageTokenizer("en") | LowercaseFilter(), "Refunds") is None
+
+
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("make", [analyzer, prefix_analyzer], ids=["analyzer", "prefix"])
 def test_analysers_pickle(lang, make):
