@@ -143,6 +143,15 @@ def asked_before(earlier: list[str], lines: list[str]) -> float:
     return repeats / len(lines)
 
 
+def rss_line(memory: list[dict[str, float]]) -> str:
+    """Return workers' RSS for the report, each with its heap and mapped-file parts."""
+    return ", ".join(
+        f"{m['VmRSS']:.0f} MB ({m.get('RssAnon', 0):.0f} heap + {m.get('RssFile', 0):.0f} "
+        "mapped files)"
+        for m in memory
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -555,9 +564,11 @@ def main() -> None:
                             sent += done
                             figures["results"].append({**result.__dict__, "warmup": warmup})
                             print(row(result) + ("  (warm-up)" if warmup else ""), flush=True)
-                    rss = server.worker_rss_mb()
+                    memory = server.worker_memory_mb()
+                    rss = [m["VmRSS"] for m in memory]
                     figures.setdefault("rss_mb", {})[workers] = rss
-                    print(f"RSS per worker: {', '.join(f'{r:.0f} MB' for r in rss)}", flush=True)
+                    figures.setdefault("rss_parts_mb", {})[workers] = memory
+                    print(f"RSS per worker: {rss_line(memory)}", flush=True)
                     # publishes at every worker count (the targets name 2 workers)
                     target = next(a for a in articles if a.audience == "public")
                     pub = publish_and_watch(
@@ -666,9 +677,10 @@ def markdown(report: dict) -> str:
             f"p99 {figures['fts5']['p99']:.2f} (build {figures['fts5']['build_s']:.2f} s)",
         ]
         for workers, rss in figures.get("rss_mb", {}).items():
+            parts = figures.get("rss_parts_mb", {}).get(workers)
             lines.append(
                 f"- RSS per worker after the run, {workers} workers: "
-                + ", ".join(f"{r:.0f} MB" for r in rss)
+                + (rss_line(parts) if parts else ", ".join(f"{r:.0f} MB" for r in rss))
             )
         for pub in figures.get("publishes", []):
             lines.append(

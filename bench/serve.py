@@ -110,16 +110,29 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         """Return the resident memory of each worker in MB."""
-        sizes = []
+        return [m["VmRSS"] for m in self.worker_memory_mb()]
+
+    def worker_memory_mb(self) -> list[dict[str, float]]:
+        """Return each worker's resident memory in MB: ``VmRSS`` and its parts.
+
+        ``RssAnon`` is the worker's own heap (and what it shares with the
+        master since the fork); ``RssFile`` is pages of mapped files, mostly
+        the index segments, which the page cache holds once for all workers.
+        """
+        found = []
         for pid in self.worker_pids():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
+            sizes = {}
             for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    sizes[name] = int(value.split()[0]) / 1024
+            if "VmRSS" in sizes:
+                found.append(sizes)
+        return found
 
 
 def _stop(process: subprocess.Popen, sig: int, grace: float) -> None:

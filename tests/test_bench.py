@@ -103,5 +103,11 @@ def test_a_tiny_load_run_reports_every_channel_without_errors(tmp_path):
         assert r["errors"] == 0 and r["non_2xx"] == 0, r
         assert r["rps"] > 0 and r["server"]["p50"] > 0
     assert [len(p["visible_ms"]) for p in report["sizes"]["200"]["publishes"]] == [2]
-    assert "| 2 | FAQ article page |" in (out / "benchmarks.md").read_text()
+    (memory,) = report["sizes"]["200"]["rss_parts_mb"].values()
+    assert len(memory) == 2  # each worker's resident memory, split into heap and mapped files
+    for m in memory:
+        assert 0 < m["RssAnon"] <= m["VmRSS"] and m["RssFile"] > 0
+    markdown = (out / "benchmarks.md").read_text()
+    assert "| 2 | FAQ article page |" in markdown
+    assert "heap + " in markdown and "mapped files)" in markdown
     assert (out / "benchmarks.svg").read_text().startswith("<svg")
