@@ -1,7 +1,7 @@
 """Every channel under load, at 1k / 10k / 50k articles, against the floors (loopback only).
 
     python bench/load.py                      # 1k and 10k articles, 2 and 4 workers
-    python bench/load.py --sizes 1000,10000,50000 --duration 15 --soak 300
+    python bench/load.py --sizes 1000,10000,50000 --duration 15 --soak 300 --soak-size 10000
 
 For each corpus size it:
 
@@ -19,7 +19,8 @@ For each corpus size it:
    never-seen questions in-process over the same corpus;
 5. publishes 20 edits through the API and times until every channel on every
    worker serves the new revision;
-6. optionally (``--soak S``) keeps a mixed load up for S seconds while sampling RSS.
+6. optionally (``--soak S``) keeps a mixed load up for S seconds while sampling RSS,
+   at the largest size or ``--soak-size``.
 
 It writes ``docs/benchmarks.md`` (tables and ratios) and ``docs/benchmarks.svg``
 (server time against corpus size). Needs wrk (``apt-get install wrk``).
@@ -484,7 +485,13 @@ def main() -> None:
     )
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
     parser.add_argument("--publishes", type=int, default=20)
-    parser.add_argument("--soak", type=float, default=0, help="seconds of soak at the largest size")
+    parser.add_argument("--soak", type=float, default=0, help="seconds of soak at --soak-size")
+    parser.add_argument(
+        "--soak-size",
+        type=int,
+        default=None,
+        help="corpus size the soak runs at (default: the largest); the RSS target names 10k",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(REPO / "docs"), help="folder for the report")
     parser.add_argument("--channels", default=",".join(CHANNELS))
@@ -494,6 +501,10 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.soak_size is None:
+        args.soak_size = max(sizes)
+    elif args.soak_size not in sizes:
+        raise SystemExit(f"--soak-size {args.soak_size} is not one of --sizes {args.sizes}")
     worker_counts = [int(w) for w in args.workers.split(",")]
     channels = [c for c in args.channels.split(",") if c]
     out = Path(args.out)
@@ -587,7 +598,7 @@ def main() -> None:
                         f"{statistics.median(pub.visible_ms):.0f} ms, max {max(pub.visible_ms):.0f}",
                         flush=True,
                     )
-                    if args.soak and size == max(sizes) and workers == min(worker_counts):
+                    if args.soak and size == args.soak_size and workers == min(worker_counts):
                         mixed = [line for c in channels for line in lists[c][:3000]]
                         random.Random(1).shuffle(mixed)
                         samples = soak(server, mixed, work, args.soak, agent)
@@ -740,9 +751,9 @@ def _share(value: float | None) -> str:
 
 def _args_text(args: dict) -> list[str]:
     out = []
-    for key in ("sizes", "workers", "duration", "warmup", "soak"):
+    for key in ("sizes", "workers", "duration", "warmup", "soak", "soak_size"):
         if args.get(key):
-            out.append(f"--{key} {args[key]}")
+            out.append(f"--{key.replace('_', '-')} {args[key]}")
     return out
 
 
