@@ -111,3 +111,47 @@ def test_a_tiny_load_run_reports_every_channel_without_errors(tmp_path):
     assert "| 2 | FAQ article page |" in markdown
     assert "heap + " in markdown and "mapped files)" in markdown
     assert (out / "benchmarks.svg").read_text().startswith("<svg")
+
+
+def _result(channel, rps, p99=1.0, server_p50=1.0, server_p99=2.0, warmup=False):
+    return {
+        "channel": channel,
+        "workers": 2,
+        "rps": rps,
+        "p99": p99,
+        "server": {"p50": server_p50, "p99": server_p99},
+        "warmup": warmup,
+    }
+
+
+def test_the_targets_table_says_which_targets_a_run_met():
+    figures = {
+        "results": [
+            _result("floor", 1000),
+            _result("sidebar", 50, server_p50=4.0, server_p99=30.0),  # p99 over 25
+            _result("answer_new", 50, p99=40.0),
+            _result("answer_cached", 500, p99=6.0),  # over 5 ms
+            _result("answer_repeat", 600),
+            _result("faq_article", 599),  # just under 60 %
+            _result("faq_article", 10, warmup=True),  # warm-up passes do not count
+        ],
+        "publishes": [{"workers": 2, "call_ms": [20, 301], "visible_ms": [50, 999]}],
+        "rebuild_s": 15.0,
+        "rss_mb": {"2": [150.0, 200.5]},  # keys as benchmarks.json has them
+        "soak": {"workers": 2, "samples": [[0, 300], [150, 400], [300, 403]]},
+    }
+    lines = load.targets({"sizes": {"10000": figures, "1000": {}}})
+    verdicts = {line.split(" | ")[0].lstrip("| "): line.rsplit(" | ", 1)[1] for line in lines[4:-1]}
+    assert verdicts == {
+        "sidebar: server p50 <= 5 ms, p99 <= 25 ms": "**not met** |",
+        "answer API, never-seen questions: p99 <= 50 ms": "met |",
+        "answer API, repeated questions from the cache: p99 <= 5 ms": "**not met** |",
+        "answer API, repeat-heavy mix: throughput >= 60 % of the floor": "met |",
+        "FAQ article page: throughput >= 60 % of the floor": "**not met** |",
+        "publish visible on every channel and worker <= 1 s (max of 2)": "met |",
+        "one publish <= 300 ms (max)": "**not met** |",
+        "full rebuild <= 15 s": "met |",
+        "RSS per worker <= 200 MB": "**not met** |",
+        "no growth over a 5-minute soak (second half within 1 %)": "met |",
+    }
+    assert load.targets({"sizes": {"1000": figures}}) == []  # no 10k corpus in the run
