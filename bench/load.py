@@ -516,7 +516,7 @@ def main() -> None:
     worker_counts = [int(w) for w in args.workers.split(",")]
     channels = [c for c in args.channels.split(",") if c]
     out = Path(args.out)
-    report: dict = {"sizes": {}, "args": vars(args)}
+    report: dict = {"sizes": {}, "args": vars(args), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="kb-load-") as tmp:
         work = Path(tmp)
         for size in sizes:
@@ -670,7 +670,7 @@ def markdown(report: dict) -> str:
         "",
         f"Made by `python bench/load.py {' '.join(_args_text(report['args']))}` on "
         f"this machine ({os.cpu_count()} cores, Python {platform.python_version()}), "
-        f"{time.strftime('%Y-%m-%d')}. Loopback only; wrk with one thread and "
+        f"{report.get('date', time.strftime('%Y-%m-%d'))}. Loopback only; wrk with one thread and "
         f"{report['args']['connections']} connections; each channel for "
         f"{report['args']['duration']:.0f} s"
         + (
@@ -854,7 +854,7 @@ def _share(value: float | None) -> str:
 def _args_text(args: dict) -> list[str]:
     out = []
     for key in ("sizes", "workers", "duration", "warmup", "soak", "soak_size"):
-        if args.get(key):
+        if args.get(key) and (key != "soak_size" or args.get("soak")):
             out.append(f"--{key.replace('_', '-')} {args[key]}")
     return out
 
