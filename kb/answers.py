@@ -43,8 +43,10 @@ _FIELD_KINDS = {
     for code in langs.LANGUAGES
     for name in (*STRONG_FIELDS, "body")
 }
-# answers are ranked and cached with at least this many candidates, whatever a channel shows
-SHARED_LIMIT = 10
+# Answers are ranked over the same pool whatever a channel shows. A cached answer
+# keeps as many candidates as the deepest channel that asked for it, at least this
+# many (what the answer API and the chat show): every entry it keeps stays in memory.
+MIN_DEPTH = 4
 
 
 @dataclass(frozen=True, slots=True)  # thousands in the answer cache: no __dict__ each
@@ -212,9 +214,22 @@ class AnswerEngine:
     # --- ranking ----------------------------------------------------------------
 
     def _rank(
-        self, question: str, code: str, audience: str, limit: int, snippets: bool, generation: str
-    ) -> tuple[list[Candidate], bool]:
-        """Return the best ``limit`` candidates, and False when the time limit cut the search short."""
+        self,
+        question: str,
+        code: str,
+        audience: str,
+        limit: int,
+        snippets: bool,
+        generation: str,
+        today: str = "",
+    ) -> tuple[list[Candidate], list[float], bool]:
+        """Return the best ``limit`` candidates, the two best confidences (which decide
+        the answer), and False when the time limit cut the search short.
+
+        With ``today``, articles past their review date are left out after the
+        first candidate (kept so the caller can withhold it), so the list holds
+        as many others as the pool has up to ``limit``, however deep a channel asked.
+        """
         words = langs.terms(question, code)
         if not words:  # a question of stop words only ("how do I?"): use them after all
             words = langs.terms(question, code, keep_stopwords=True)
@@ -223,7 +238,7 @@ class AnswerEngine:
         last_raw = typed[-1][0] if typed and typed[-1][2] == len(question) else None
         last = langs.fold(langs.normalise(last_raw, code), code) if last_raw else None
         if not words and not last:
-            return [], True
+            return [], [], True
         hits = self.index.search(
             code,
             words,
@@ -238,15 +253,20 @@ class AnswerEngine:
         )
         if self.reranker is not None:
             scored = self._rerank(question, scored)
-        out = []
-        for hit, confidence in scored[:limit]:
+        out: list[Candidate] = []
+        wanted = limit + 1 if today else limit  # the first one may be withheld
+        for hit, confidence in scored:
+            if len(out) == wanted:
+                break
             entry = self._entry(hit)
+            if today and out and expired(entry, today):
+                continue
             out.append(
                 Candidate(
                     entry, confidence, hit.score, snippet(entry, question) if snippets else ""
                 )
             )
-        return out, hits.complete
+        return out, [confidence for _, confidence in scored[:2]], hits.complete
 
     def _score(
         self,
@@ -434,52 +454,54 @@ class AnswerEngine:
         snippets: bool,
         withhold_expired: bool | None,
     ) -> Answer:
-        # every channel asking for up to SHARED_LIMIT candidates shares one cached answer
-        ranked = max(limit, SHARED_LIMIT)
+        ranked = max(limit, MIN_DEPTH)
         generation = self.index.generation()
         self._forget_other_generations(generation)
         normalised = normalise_question(question, code)
         if withhold_expired is None:
             withhold_expired = self.withhold_expired and audience == PUBLIC
         today = dt.date.today().isoformat() if withhold_expired else ""
-        key = (normalised, code, audience, ranked, snippets, generation, today)
+        # every channel shares one cached answer per question, deepened when a
+        # channel asks for more candidates than it holds
+        key = (normalised, code, audience, snippets, generation, today)
         cached = self._cache.get(key)
-        if cached is not None:
+        if cached is not None and cached[1] >= limit:
+            answer = cached[0]
             return Answer(
                 question,
                 code,
-                cached.status,
-                cached.confidence,
-                cached.candidates[:limit],
+                answer.status,
+                answer.confidence,
+                answer.candidates[:limit],
                 generation,
                 normalised,
-                cached.reason,
+                answer.reason,
             )
-        candidates, complete = (
-            self._rank(question, code, audience, ranked, snippets, generation)
+        candidates, best, complete = (
+            self._rank(question, code, audience, ranked, snippets, generation, today)
             if normalised
-            else ([], True)
+            else ([], [], True)
         )
-        status, confidence = self._decide(candidates)
+        status, confidence = self.decide(best), best[0] if best else 0.0
         reason = ""
-        if today:
-            if status != NO_ANSWER and expired(candidates[0].entry, today):
-                status, reason = NO_ANSWER, "review_overdue"
-            candidates = [c for c in candidates if not expired(c.entry, today)]
+        if today and candidates:
+            if expired(candidates[0].entry, today):
+                if status != NO_ANSWER:
+                    status, reason = NO_ANSWER, "review_overdue"
+                candidates = candidates[1:]
+            candidates = candidates[:ranked]
         result = Answer(
             question, code, status, confidence, tuple(candidates), generation, normalised, reason
         )
         if complete:  # a search the time limit cut short is answered, never remembered
-            self._cache.put(key, result)
+            # fewer candidates than ranked for: the pool has no more, whatever the depth
+            depth = ranked if len(candidates) == ranked else POOL
+            self._cache.put(key, (result, depth))
         return replace(result, candidates=result.candidates[:limit])
 
     def withheld(self, entry: Entry) -> bool:
         """True when customers are not served ``entry`` because its review date has passed."""
         return self.withhold_expired and expired(entry, dt.date.today().isoformat())
-
-    def _decide(self, candidates: list[Candidate]) -> tuple[str, float]:
-        best = candidates[0].confidence if candidates else 0.0
-        return self.decide([c.confidence for c in candidates[:2]]), best
 
     def decide(
         self, confidences: list[float] | tuple[float, ...], *, threshold: float | None = None

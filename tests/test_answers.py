@@ -191,7 +191,7 @@ def test_a_new_index_generation_drops_what_was_cached_for_the_old_one(small):
     other_worker.update([other_worker.get("en:gift-wrap")])  # a publish elsewhere
     new = small.answer("refund", "en").generation
     assert new != old
-    assert {key[5] for key in small._cache.data} == {new}
+    assert {key[4] for key in small._cache.data} == {new}
     assert len(small._catalog.data) == 0  # until a page asks for it again
     assert small.answer("gift cards", "en").entry.id == "gift-cards"
 
@@ -241,9 +241,54 @@ def test_channels_asking_for_different_numbers_of_results_share_one_cached_answe
     engine = make_app().extensions["kb"].engine
     chat = engine.answer("refund", "en", limit=4)
     sidebar = engine.answer("refund", "en", limit=8)
-    assert len(engine._cache.data) == 1  # one ranking served both
+    assert len(engine._cache.data) == 1  # one ranking served both: the pool has only two
     assert sidebar.candidates[:2] == chat.candidates[:2]
     assert len(engine.answer("refund", "en", limit=2).candidates) == 2
+
+
+def test_a_cached_answer_keeps_only_as_many_candidates_as_a_channel_asked_for(
+    make_app, content_dir
+):
+    """Every candidate a cached answer keeps holds its article in memory: the
+    answer API and the chat show four, so their answers keep four, and the first
+    channel asking for more deepens the one cached answer."""
+    for n in range(12):
+        write_article(content_dir, f"refund-{n}", f"Refund question {n}", "Refunds take days.")
+    engine = make_app().extensions["kb"].engine
+    api = engine.answer("refund question", "en", limit=4)
+    ((cached, depth),) = engine._cache.data.values()
+    assert (len(cached.candidates), depth) == (4, 4)
+    sidebar = engine.answer("refund question", "en", limit=8)
+    ((cached, depth),) = engine._cache.data.values()
+    assert (len(cached.candidates), depth) == (8, 8)
+    assert sidebar.candidates[:4] == api.candidates
+    assert (sidebar.status, sidebar.confidence) == (api.status, api.confidence)
+    before = engine._rank
+    engine._rank = None  # served from the deeper answer: no ranking at all
+    try:
+        assert engine.answer("refund question", "en", limit=3).candidates == api.candidates[:3]
+    finally:
+        engine._rank = before
+
+
+def test_articles_withheld_from_customers_do_not_shorten_the_list(make_app, content_dir):
+    """Past-review articles are left out after ranking: however deep a channel asks,
+    customers get that many others, the same ones in the same order."""
+    write_article(
+        content_dir, "refund-old", "Refund question", "Old.", extra="review_by: 2020-01-01"
+    )
+    for n in range(8):
+        extra = "review_by: 2020-01-01" if n % 2 else ""
+        write_article(content_dir, f"refund-{n}", f"Refund question {n}", "Days.", extra=extra)
+    engine = make_app(WITHHOLD_EXPIRED=True).extensions["kb"].engine
+    shallow = engine.answer("refund question", "en", limit=2)
+    assert (shallow.status, shallow.reason) == ("no_answer", "review_overdue")
+    engine.clear_cache()
+    deep = engine.answer("refund question", "en", limit=8)
+    assert [c.entry.id for c in shallow.candidates] == [c.entry.id for c in deep.candidates[:2]]
+    assert len(deep.candidates) == 4  # the four current ones, none withheld
+    assert all(c.entry.review_by is None for c in deep.candidates)
+    assert (deep.status, deep.confidence) == (shallow.status, shallow.confidence)
 
 
 def test_an_answer_cut_short_by_the_time_limit_is_not_cached(make_app, content_dir):
