@@ -194,6 +194,7 @@ class AnswerEngine:
         self._norms: dict[tuple[str, int], tuple[tuple[tuple[str, ...], float], ...]] = {}
         self._idf_generation = ""
         self._generation = ""  # the index generation the caches hold
+        self._local = threading.local()  # per thread: the last question's signals by hit
 
     # --- validation -----------------------------------------------------------
 
@@ -298,32 +299,47 @@ class AnswerEngine:
         top_score = hits[0].score or 1.0
         prefix_term = (f"prefix_{code}", prefix[0]) if prefix else None
         kinds = _FIELD_KINDS
+        # the sidebar scores the same words twice, for customers and for agents, over
+        # pools that mostly share their hits: a hit's coverage and phrase signals
+        # depend only on the words and the hit, so this thread keeps the last ones (of
+        # complete searches: one the time limit cut short may match fewer words)
+        local = self._local
+        asked = (generation, code, tuple(words), prefix)
+        if getattr(local, "asked", None) != asked or not getattr(hits, "complete", True):
+            local.asked, local.signals = asked, {}
+        signals = local.signals if getattr(hits, "complete", True) else {}
         out = []
         for hit in hits:
-            strong, weak = set(), set()
-            for f, t in hit.matched:
-                kind = kinds.get(f)
-                if kind is _STRONG:
-                    strong.add(t)
-                elif kind is _WEAK:
-                    weak.add(t)
-            if prefix_term is not None and prefix_term in hit.matched:
-                strong.add(prefix[1])  # the word being typed counts once it starts a title word
-            coverage = min(
-                1.0,
-                (
-                    sum(weights.get(t, 0.0) for t in strong)
-                    + 0.4 * sum(weights.get(t, 0.0) for t in weak - strong)
+            known = signals.get(hit.key) if hit.key is not None else None
+            if known is not None:
+                coverage, phrase = known
+            else:
+                strong, weak = set(), set()
+                for f, t in hit.matched:
+                    kind = kinds.get(f)
+                    if kind is _STRONG:
+                        strong.add(t)
+                    elif kind is _WEAK:
+                        weak.add(t)
+                if prefix_term is not None and prefix_term in hit.matched:
+                    strong.add(prefix[1])  # the word being typed counts once it starts a title word
+                coverage = min(
+                    1.0,
+                    (
+                        sum(weights.get(t, 0.0) for t in strong)
+                        + 0.4 * sum(weights.get(t, 0.0) for t in weak - strong)
+                    )
+                    / total,
                 )
-                / total,
-            )
-            phrase = 0.0
-            for terms, norm in self._phrases(hit, generation):
-                shared = [weights[t] ** 2 for t in terms if t in weights]
-                if shared:
-                    sim = sum(shared) / (query_norm * norm)
-                    if sim > phrase:
-                        phrase = sim
+                phrase = 0.0
+                for terms, norm in self._phrases(hit, generation):
+                    shared = [weights[t] ** 2 for t in terms if t in weights]
+                    if shared:
+                        sim = sum(shared) / (query_norm * norm)
+                        if sim > phrase:
+                            phrase = sim
+                if hit.key is not None:
+                    signals[hit.key] = (coverage, phrase)
             relative = hit.score / top_score
             confidence = (
                 SIGNALS["relative"] * relative

@@ -314,3 +314,26 @@ def test_answers_share_one_copy_of_an_entry_the_lru_dropped(small):
     again = small.answer("how long does a refund take", "en")  # another question, same article
     assert again.entry.id == first.entry.id
     assert again.entry is first.entry  # still held by the first cached answer: not loaded twice
+
+
+def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, content_dir):
+    """The sidebar asks the same words for customers and for agents: the hits both
+    pools share are scored once, and the answers are what scoring afresh gives."""
+    for n in range(6):
+        write_article(content_dir, f"refund-{n}", f"Refund question {n}", "Days.")
+    write_article(content_dir, "refund-desk", "Refund desk procedure", "Ask.", audience="internal")
+    engine = make_app().extensions["kb"].engine
+    scored = []
+    phrases = engine._phrases
+    engine._phrases = lambda hit, generation: scored.append(hit.key) or phrases(hit, generation)
+    public = engine.answer("refund question", "en", limit=8)
+    first = len(scored)
+    internal = engine.answer("refund question", "en", audience="internal", limit=8)
+    assert len(scored) - first == 1  # only the internal article is new to this question
+    engine._local = type(engine._local)()  # another thread: nothing kept
+    engine.clear_cache()
+    again = engine.answer("refund question", "en", audience="internal", limit=8)
+    assert [(c.entry.key, c.confidence) for c in again.candidates] == [
+        (c.entry.key, c.confidence) for c in internal.candidates
+    ]
+    assert {c.entry.key for c in public.candidates} < {c.entry.key for c in internal.candidates}
