@@ -168,5 +168,5 @@ def test_result_blocks_are_rendered_once_and_follow_publishes(kb, monkeypatch):
     assert "Three days." in html and 'data-revision="2"' in html and "Five days." not in html
     # a day later, "today" becomes "1 day ago": the block is rendered again
     monkeypatch.setattr("kb.web.agent.days_ago", lambda iso: 1)
-    assert "updated 1 days ago" in ann.get(url).get_data(as_text=True)
+    assert "updated 1 day ago" in ann.get(url).get_data(as_text=True)
     assert rendered.count("agent/_result.html") == 3
