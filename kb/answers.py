@@ -303,11 +303,12 @@ class AnswerEngine:
         # pools that mostly share their hits: a hit's coverage and phrase signals
         # depend only on the words and the hit, so this thread keeps the last ones (of
         # complete searches: one the time limit cut short may match fewer words)
-        local = self._local
-        asked = (generation, code, tuple(words), prefix)
-        if getattr(local, "asked", None) != asked or not getattr(hits, "complete", True):
-            local.asked, local.signals = asked, {}
-        signals = local.signals if getattr(hits, "complete", True) else {}
+        signals: dict = {}
+        if getattr(hits, "complete", True):
+            local, asked = self._local, (generation, code, tuple(words), prefix)
+            if getattr(local, "asked", None) != asked:
+                local.asked, local.signals = asked, signals
+            signals = local.signals
         out = []
         for hit in hits:
             known = signals.get(hit.key) if hit.key is not None else None
