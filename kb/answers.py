@@ -71,6 +71,7 @@ class Answer:
     generation: str = ""
     normalised: str = ""
     reason: str = ""  # why there is no answer when one matched: "review_overdue"
+    complete: bool = True  # False when the time limit cut the search short: never remembered
 
     @property
     def handoff(self) -> bool:
@@ -508,7 +509,15 @@ class AnswerEngine:
                 candidates = candidates[1:]
             candidates = candidates[:ranked]
         result = Answer(
-            question, code, status, confidence, tuple(candidates), generation, normalised, reason
+            question,
+            code,
+            status,
+            confidence,
+            tuple(candidates),
+            generation,
+            normalised,
+            reason,
+            complete,
         )
         if complete:  # a search the time limit cut short is answered, never remembered
             # fewer candidates than ranked for: the pool has no more, whatever the depth

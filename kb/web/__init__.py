@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from kb import answer_tests, content, i18n, journal, publish, store
 from kb import lang as langs
@@ -101,6 +101,7 @@ class KnowledgeBase:
             confidence=answer.confidence,
             latency_ms=round(latency_ms, 3),
             audience=audience,
+            replayable=answer.complete,
         )
 
     def record_view(
@@ -125,10 +126,18 @@ class KnowledgeBase:
             latency_ms=0.0,
         )
 
-    def _record(self, **fields) -> str:
+    def _record(self, *, replayable: bool = True, **fields) -> str:
+        """Queue one row for the journal; return its ref.
+
+        :param replayable: the front cache may send the response again, recording
+            this row under a fresh ref (not for an answer the time limit cut short)
+        """
         ref = journal.new_ref()
         if self.recorder is not None:
-            self.recorder.record(journal.Ask(ref=ref, at=journal.utc_iso(), **fields))
+            ask = journal.Ask(ref=ref, at=journal.utc_iso(), **fields)
+            self.recorder.record(ask)
+            if has_request_context():  # see ``kb.web.caching.FrontCache``
+                g.setdefault("kb_asks", []).append(ask if replayable else None)
         return ref
 
     def _rebuild(self, index: SearchIndex) -> None:
