@@ -128,6 +128,7 @@ BUILD_LIMIT_MB = 256
 # decoded postings kept per process, counted in postings (12 bytes each): the
 # common words every question shares are read from disk once, not per question
 POSTINGS_KEPT = 1_000_000
+ABSENT_KEPT = 8192  # (segment, field, term) known to be missing, about 200 bytes each
 # a folder's modification time is trusted to mean "no commit since" only once it
 # is this old: file systems keep coarse times, and a commit in the same tick as
 # the one before it could leave the time unchanged (git's "racy" rule)
@@ -900,13 +901,33 @@ class PostingCache:
     32-bit floats, so widening them where they are summed loses nothing.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, absent: int = ABSENT_KEPT) -> None:
         self.limit = limit
         self.held = 0
         self._data: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = (
             OrderedDict()
         )
+        # terms a segment does not have: a question's words are looked for in four
+        # fields, and a look-up in Whoosh's term table costs 15 to 25 us
+        self._absent: OrderedDict[tuple[str, str, bytes], None] = OrderedDict()
+        self._absent_limit = absent
         self._lock = threading.Lock()
+
+    def has(self, reader, field: str, text: bytes) -> bool:
+        """True when the segment of ``reader`` has ``text`` in ``field`` (as ``in reader``)."""
+        key = (reader.segment().segid, field, text)
+        with self._lock:
+            if key in self._data:
+                return True
+            if key in self._absent:
+                return False
+        if (field, text) in reader:
+            return True
+        with self._lock:
+            self._absent[key] = None
+            while len(self._absent) > self._absent_limit:
+                self._absent.popitem(last=False)
+        return False
 
     def get(self, reader, field: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Return the document numbers and frequencies of ``text`` in ``field`` of ``reader``."""
@@ -1000,20 +1021,19 @@ def _rank(
     base = K1 * (1 - B)
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
-    whole = searcher.reader()
-    present = [t for t in terms if (t[0], t[2]) in whole]
+    segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+    present = [t for t in terms if any(postings.has(r, t[0], t[2]) for r, _ in segments)]
     count = len(present)
     complete, read = True, 0
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     matches: list[tuple[int, list[tuple[int, np.ndarray]]]] = []  # per segment, per leaf
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
+    for reader, offset in segments:
         size = reader.doc_count_all()
         scores = np.zeros(size, dtype=np.float64)
         counts = np.zeros(size, dtype=np.int32)
         found: list[tuple[int, np.ndarray]] = []
         for i, (name, _word, text, weight, per_length) in enumerate(present):
-            if (name, text) not in reader:
+            if not postings.has(reader, name, text):
                 continue
             if read and time.monotonic() > deadline:  # at least one term, then partial results
                 complete = False
@@ -1057,20 +1077,29 @@ def _rank(
         public_at[_best(scores[public_at], globals_[public_at], limit)],
         _best(scores, globals_, limit),
     )
-    # which leaves each ranked document matched, one array look-up per leaf and segment
-    matched: dict[int, set[tuple[str, str]]] = {}
+    # which leaves each ranked document matched: one array look-up per leaf and
+    # segment into a table (ranked document x leaf), then one set per distinct row
     chosen = np.unique(np.concatenate(rankings))
+    table = np.zeros((len(chosen), len(present)), dtype=bool)
     for segment_at, (offset, found, _segment) in enumerate(matches):
-        mine = chosen[which[chosen] == segment_at]
+        mine = np.flatnonzero(which[chosen] == segment_at)
         if not len(mine):
             continue
-        docs = globals_[mine] - offset
+        docs = globals_[chosen[mine]] - offset
         for i, ids in found:
             if not len(ids):
                 continue
             pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-            for at in mine[ids[pos] == docs].tolist():
-                matched.setdefault(at, set()).add((present[i][0], present[i][1]))
+            table[mine[ids[pos] == docs], i] = True
+    rows: dict[bytes, frozenset[tuple[str, str]]] = {}
+    matched = {}
+    for at, row in zip(chosen.tolist(), table, strict=True):
+        leaves_matched = rows.get(row.tobytes())
+        if leaves_matched is None:
+            leaves_matched = rows[row.tobytes()] = frozenset(
+                (present[i][0], present[i][1]) for i in np.flatnonzero(row).tolist()
+            )
+        matched[at] = leaves_matched
     out = []
     for ranked in rankings:
         hits = Hits()
@@ -1080,10 +1109,10 @@ def _rank(
             globaldoc = int(globals_[at])
             hits.append(
                 Hit(
-                    score=float(scores[at]),
-                    matched=frozenset(matched.get(at, ())),
-                    load=_loader(searcher, globaldoc),
-                    key=(segment, globaldoc - offset),
+                    float(scores[at]),
+                    matched[at],
+                    _loader(searcher, globaldoc),
+                    (segment, globaldoc - offset),
                 )
             )
         out.append(hits)
