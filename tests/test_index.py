@@ -71,6 +71,28 @@ def test_update_serves_only_the_new_revision_in_the_same_thread(tmp_path):
     assert titles_matching(index, "refund") == [("a", 3)]
 
 
+def test_a_word_known_missing_is_found_once_an_update_adds_it(tmp_path):
+    """Missing terms are remembered per segment; the segment an update writes is new."""
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a")])
+    assert titles_matching(index, "parcel") == []  # remembered as missing in the first segment
+    index.update([entry("b", title="Where is my parcel?")])
+    assert titles_matching(index, "parcel") == [("b", 1)]
+
+
+def test_the_list_of_missing_terms_is_bounded(tmp_path):
+    from kb.index import PostingCache
+
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a")])
+    reader = index.searcher().reader()
+    cache = PostingCache(100, absent=3)
+    assert cache.has(reader, "title_en", b"refund")
+    assert not any(cache.has(reader, "title_en", w) for w in (b"w1", b"w2", b"w3", b"w4"))
+    assert len(cache._absent) == 3
+    assert cache.has(reader, "title_en", b"refund")  # what is there is never in the list
+
+
 def test_update_seen_by_another_process(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.build([entry("a", revision=1)])
