@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import add_user, login
+import re
+
+from tests.conftest import add_user, api_token, login, write_article
 from tests.test_web_faq import Page
 
 
@@ -170,3 +172,24 @@ def test_result_blocks_are_rendered_once_and_follow_publishes(kb, monkeypatch):
     monkeypatch.setattr("kb.web.agent.days_ago", lambda iso: 1)
     assert "updated 1 day ago" in ann.get(url).get_data(as_text=True)
     assert rendered.count("agent/_result.html") == 3
+
+
+def test_an_api_token_reads_the_sidebar_without_a_session_or_csrf_token(make_app, content_dir):
+    """A token client is sent no cookie, and its forms no token: they post with a session only."""
+    write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
+    app = make_app()
+    add_user(app, "ann", "agent")
+    headers = {"Authorization": f"Bearer {api_token(app, 'ann')}"}
+    client = app.test_client()
+    r = client.get("/agent/search?q=refund&lang=en", headers=headers)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    assert r.headers["Cache-Control"] == "private, no-store"
+    assert 'name="csrf_token" value=""' in r.get_data(as_text=True)
+    form = {"article_id": "refund-time", "lang": "en", "revision": "1", "reason": "wrong"}
+    assert client.post("/agent/flag", data=form, headers=headers).status_code == 400
+    # signed in, the same agent gets a token and the form posts
+    ann = app.test_client()
+    assert login(ann, "ann").status_code == 302
+    page = ann.get("/agent/search?q=refund&lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert ann.post("/agent/flag", data={**form, "csrf_token": token}).status_code == 303

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from kb import auth
 from kb.errors import BadRequest
@@ -15,7 +24,26 @@ from kb.web import get_db
 
 bp = Blueprint("account", __name__)
 login_manager = LoginManager()
+
+
 csrf = CSRFProtect()
+
+
+def token_request() -> bool:
+    """True when the request is signed by an API token alone (no session cookie)."""
+    return request.headers.get("Authorization", "").startswith("Bearer ") and (
+        current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies
+    )
+
+
+def form_token() -> str:
+    """Return the CSRF token for a form, or "" for a request signed by an API token.
+
+    Forms post with a signed-in session only (API tokens write through the
+    API): a token client cannot post them, so a page it reads needs no token,
+    and making one would start a session and send a cookie with every reply.
+    """
+    return "" if token_request() else generate_csrf()
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -164,4 +192,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    # after Flask-WTF's own: templates ask ``form_token`` whatever name they use
+    app.jinja_env.globals["csrf_token"] = form_token
+    app.context_processor(lambda: {"csrf_token": form_token})
     app.register_blueprint(bp)
