@@ -349,7 +349,9 @@ class FrontCache:
                 self.pages.put(request_key, kept)
         return result
 
-    def _keepable(self, environ: dict[str, Any], headers: tuple[tuple[str, str], ...]):
+    def _keepable(
+        self, environ: dict[str, Any], headers: tuple[tuple[str, str], ...]
+    ) -> Kept | None:
         """Return what to keep of a 200 response ``shared`` marked, or None."""
         if any(k.lower() == "set-cookie" for k, _v in headers):
             return None
