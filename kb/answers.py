@@ -14,7 +14,7 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -91,11 +91,18 @@ class Answer:
 
 @dataclass
 class LRU:
-    """A small thread-safe least-recently-used cache (size 0 keeps nothing)."""
+    """A small thread-safe least-recently-used cache (size 0 keeps nothing).
+
+    With ``weigh``, it also keeps the total weight of its values (bytes, say)
+    within ``budget``; a value heavier than the whole budget is not kept.
+    """
 
     size: int
     data: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    budget: int = 0
+    weigh: Callable[[Any], int] | None = None
+    held: int = 0
 
     def get(self, key):
         with self.lock:
@@ -107,11 +114,24 @@ class LRU:
     def put(self, key, value) -> None:
         if self.size <= 0:
             return
+        weigh = self.weigh
+        if weigh is not None and weigh(value) > self.budget:
+            return
         with self.lock:
+            if weigh is not None:
+                old = self.data.get(key)
+                self.held += weigh(value) - (weigh(old) if old is not None else 0)
             self.data[key] = value
             self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+            while len(self.data) > self.size or (weigh is not None and self.held > self.budget):
+                _key, gone = self.data.popitem(last=False)
+                if weigh is not None:
+                    self.held -= weigh(gone)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+            self.held = 0
 
 
 def expired(entry: Entry, today: str) -> bool:

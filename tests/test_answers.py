@@ -337,3 +337,19 @@ def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, c
         (c.entry.key, c.confidence) for c in internal.candidates
     ]
     assert {c.entry.key for c in public.candidates} < {c.entry.key for c in internal.candidates}
+
+
+def test_an_lru_with_a_budget_keeps_the_weight_of_its_values_within_it():
+    from kb.answers import LRU
+
+    cache = LRU(10, budget=10, weigh=len)
+    cache.put("a", "xxxx")
+    cache.put("b", "xxxx")
+    cache.put("a", "xxx")  # replaced: its old weight no longer counts
+    assert cache.held == 7
+    cache.put("c", "xxxx")  # 11 > 10: the least recently used ("b") goes
+    assert list(cache.data) == ["a", "c"] and cache.held == 7
+    cache.put("d", "x" * 11)  # heavier than the whole budget: not kept
+    assert "d" not in cache.data and cache.held == 7
+    cache.clear()
+    assert not cache.data and cache.held == 0

@@ -41,7 +41,7 @@ def republish(app, body: str = "Seven days.") -> None:
 def forget_pages(app) -> None:
     """Empty this worker's in-memory pages, so the next request reads the PageStore."""
     app.extensions["kb_pages"].data.clear()
-    app.extensions["kb_front"].pages.data.clear()
+    app.extensions["kb_front"].pages.clear()
 
 
 PAGES = ["/en/", "/en/categories/refunds", "/en/articles/refund-time"]
@@ -390,3 +390,20 @@ def test_an_answer_cut_short_by_the_time_limit_is_never_sent_again(
     url = "/api/v1/answer?q=refund&lang=en"
     refs = {client.get(url).get_json()["ref"] for _ in range(2)}
     assert len(paths) == 2 and len(refs) == 2
+
+
+def test_the_front_cache_keeps_bodies_within_its_byte_budget(app, monkeypatch):
+    front = app.extensions["kb_front"]
+    client = app.test_client()
+    page = client.get("/en/articles/refund-time").get_data()
+    front.pages.clear()
+    front.pages.budget = len(page) + 10  # room for one page
+    urls = ["/en/articles/refund-time", "/en/categories/refunds"]
+    for url in urls:
+        client.get(url)
+    assert len(front.pages.data) == 1 and front.pages.held <= front.pages.budget
+    paths = reached_flask(app, monkeypatch)
+    client.get(urls[1])
+    assert paths == []  # the last one is kept
+    client.get(urls[0])
+    assert paths == [urls[0]]  # the first one made room for it

@@ -51,6 +51,7 @@ from kb.web import current_kb
 
 PAGES_PER_WORKER = 256
 FRONT_PAGES = 1024  # whole responses kept in front of Flask, per worker
+FRONT_BYTES = 8 * 2**20  # and their bodies in all, at most (a search for 50 is 40 KB)
 FRONT_MARK = "kb.front_cache"  # set in the WSGI environ by ``shared`` on a cacheable response
 FRONT_REPLAY = "kb.front_replay"  # set by ``shared`` on a recorded answer that can be replayed
 RETIRE_AFTER = 60.0  # seconds an epoch's folder is kept after its last page was written
@@ -270,6 +271,10 @@ class Kept(NamedTuple):
     ask: journal.Ask | None = None  # what a recorded answer records each time it is sent
 
 
+def _body_size(kept: Kept) -> int:
+    return len(kept.body)
+
+
 class FrontCache:
     """WSGI middleware: send again a public response this worker sent, without entering Flask.
 
@@ -277,8 +282,9 @@ class FrontCache:
     hooks, CSRF, session, security headers): 0.31 ms in process for a cached
     FAQ page, against 0.05 for a bare Flask endpoint; from here it takes 0.03
     to 0.04 ms. This layer keeps the last ``size`` public 200 responses
-    whole, final headers included, keyed by everything in the request they
-    may depend on (``_KEYED``), each with the epoch it was made in. A GET with
+    (with bodies of ``budget`` bytes in all, at most) whole, final headers
+    included, keyed by everything in the request they may depend on
+    (``_KEYED``), each with the epoch it was made in. A GET with
     neither a session cookie nor an ``Authorization`` header whose key is kept
     gets the stored response, or ``304`` when its ``If-None-Match`` names the
     ETag, while that epoch is still the current one (read as ``shared``
@@ -297,10 +303,16 @@ class FrontCache:
     kept (``Answer.complete``).
     """
 
-    def __init__(self, app: Flask, wsgi_app: Callable[..., Any], size: int = FRONT_PAGES) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        wsgi_app: Callable[..., Any],
+        size: int = FRONT_PAGES,
+        budget: int = FRONT_BYTES,
+    ) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.pages = LRU(size)
+        self.pages = LRU(size, budget=budget, weigh=_body_size)
 
     def _public(self, environ: dict[str, Any]) -> bool:
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
