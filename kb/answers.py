@@ -115,12 +115,14 @@ class LRU:
         if self.size <= 0:
             return
         weigh = self.weigh
-        if weigh is not None and weigh(value) > self.budget:
-            return
+        if weigh is not None:
+            weight = weigh(value)
+            if weight > self.budget:
+                return
         with self.lock:
             if weigh is not None:
                 old = self.data.get(key)
-                self.held += weigh(value) - (weigh(old) if old is not None else 0)
+                self.held += weight - (weigh(old) if old is not None else 0)
             self.data[key] = value
             self.data.move_to_end(key)
             while len(self.data) > self.size or (weigh is not None and self.held > self.budget):

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
@@ -21,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from kb import auth
 from kb.errors import BadRequest
 from kb.web import get_db
+from kb.web.caching import signed_in
 
 bp = Blueprint("account", __name__)
 login_manager = LoginManager()
@@ -31,9 +23,7 @@ csrf = CSRFProtect()
 
 def token_request() -> bool:
     """True when the request is signed by an API token alone (no session cookie)."""
-    return request.headers.get("Authorization", "").startswith("Bearer ") and (
-        current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies
-    )
+    return request.headers.get("Authorization", "").startswith("Bearer ") and not signed_in()
 
 
 def form_token() -> str:
