@@ -1022,18 +1022,21 @@ def _rank(
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
     segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
-    present = [t for t in terms if any(postings.has(r, t[0], t[2]) for r, _ in segments)]
+    # which segments hold each leaf, asked once: the leaves held by none are left out
+    held = [(t, [postings.has(r, t[0], t[2]) for r, _ in segments]) for t in terms]
+    held = [(t, where) for t, where in held if any(where)]
+    present = [t for t, _where in held]
     count = len(present)
     complete, read = True, 0
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     matches: list[tuple[int, list[tuple[int, np.ndarray]]]] = []  # per segment, per leaf
-    for reader, offset in segments:
+    for segment_at, (reader, offset) in enumerate(segments):
         size = reader.doc_count_all()
         scores = np.zeros(size, dtype=np.float64)
         counts = np.zeros(size, dtype=np.int32)
         found: list[tuple[int, np.ndarray]] = []
-        for i, (name, _word, text, weight, per_length) in enumerate(present):
-            if not postings.has(reader, name, text):
+        for i, ((name, _word, text, weight, per_length), where) in enumerate(held):
+            if not where[segment_at]:
                 continue
             if read and time.monotonic() > deadline:  # at least one term, then partial results
                 complete = False
