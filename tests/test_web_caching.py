@@ -407,3 +407,97 @@ def test_the_front_cache_keeps_bodies_within_its_byte_budget(app, monkeypatch):
     assert paths == []  # the last one is kept
     client.get(urls[0])
     assert paths == [urls[0]]  # the first one made room for it
+
+
+def shared_answers(app) -> list:
+    return sorted((app.config["DATA_DIR"] / "pages").rglob("answer-*"))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/answer?q=refund&lang=en", "/en/search?q=refund"])
+def test_workers_of_a_node_share_recorded_answers(make_app, app, monkeypatch, url):
+    """A question one worker answered is replayed by another without searching again."""
+    other = make_app()  # a second worker over the same data directory
+    here, there = reached_flask(app, monkeypatch), reached_flask(other, monkeypatch)
+    first = app.test_client().get(url)
+    second, third = (other.test_client().get(url) for _ in range(2))
+    assert here == [url.partition("?")[0]] and there == []
+    refs = [ref_of(r) for r in (first, second, third)]
+    assert len(set(refs)) == 3
+    body = first.get_data().replace(refs[0].encode(), b"REF")
+    for again, ref in zip((second, third), refs[1:], strict=True):
+        assert again.get_data().replace(ref.encode(), b"REF") == body
+        assert sorted(again.headers.items()) == sorted(first.headers.items())
+    other.extensions["kb"].recorder.flush()
+    rows = receipts(app, *refs)
+    assert [r["ref"] for r in rows] == refs
+    assert {(r["channel"], r["question"], r["served"]["revision"]) for r in rows} == {
+        (rows[0]["channel"], rows[0]["question"], 1)
+    }
+    assert len(shared_answers(app)) == 1
+
+
+def test_a_publish_retires_answers_the_workers_share(make_app, app, monkeypatch):
+    other = make_app()
+    there = reached_flask(other, monkeypatch)
+    url = "/api/v1/answer?q=refund&lang=en"
+    assert app.test_client().get(url).get_json()["answer"]["revision"] == 1
+    republish(app)
+    after = other.test_client().get(url).get_json()
+    assert there == ["/api/v1/answer"] and after["answer"]["revision"] == 2
+
+
+def test_each_worker_shares_a_bounded_number_of_answers_per_epoch(make_app, app, monkeypatch):
+    from kb.web import caching
+
+    monkeypatch.setattr(caching, "SHARED_ANSWERS", 2)
+    client = app.test_client()
+    for q in ("refund", "refund+time", "refund+days"):
+        assert client.get(f"/api/v1/answer?q={q}&lang=en").status_code == 200
+    assert len(shared_answers(app)) == 2  # the third one is kept by this worker only
+    republish(app)  # a new epoch: sharing starts again
+    client.get("/api/v1/answer?q=refund+days&lang=en")
+    assert len(shared_answers(app)) == 3
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"no head line", b"{not json\nbody", b'{"ask": 1}\nbody', b"[]\nbody", b'{"headers": null}\n'],
+)
+def test_a_torn_or_foreign_shared_answer_only_means_searching(make_app, app, monkeypatch, garbage):
+    other = make_app()
+    url = "/api/v1/answer?q=refund&lang=en"
+    app.test_client().get(url)
+    (slot,) = shared_answers(app)
+    slot.write_bytes(garbage)
+    there = reached_flask(other, monkeypatch)
+    response = other.test_client().get(url)
+    assert response.status_code == 200 and response.get_json()["status"] == "answered"
+    assert there == ["/api/v1/answer"]
+
+
+def test_a_forged_key_with_a_wrong_row_only_means_searching(make_app, app, monkeypatch):
+    import json
+
+    other = make_app()
+    url = "/api/v1/answer?q=refund&lang=en"
+    app.test_client().get(url)
+    (slot,) = shared_answers(app)
+    head, _, body = slot.read_bytes().partition(b"\n")
+    meta = json.loads(head)
+    meta["ask"]["not_a_field"] = 1
+    slot.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    there = reached_flask(other, monkeypatch)
+    assert other.test_client().get(url).status_code == 200 and there == ["/api/v1/answer"]
+
+
+def test_answers_are_not_shared_without_recording_or_past_the_size_limit(
+    make_app, content_dir, app, monkeypatch
+):
+    from kb.web import caching
+
+    quiet = make_app(RECORD_QUESTIONS=False)
+    quiet.test_client().get("/api/v1/answer?q=refund&lang=en")
+    assert shared_answers(quiet) == []  # nothing about a question is written down
+    monkeypatch.setattr(caching, "SHARED_ANSWER_BYTES", 100)
+    app.test_client().get("/api/v1/answer?q=refund+time&lang=en")
+    assert shared_answers(app) == []

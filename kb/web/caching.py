@@ -24,7 +24,9 @@ system, not each worker, holds them in memory.
 
 In front of Flask, ``FrontCache`` keeps the last public responses whole (final
 headers included) and sends them again without running Flask at all, under
-the same epoch, so a publish retires them too.
+the same epoch, so a publish retires them too. Recorded answers it keeps
+also go to the ``PageStore``, in a bounded set of slots, so a question any
+worker of the node answered is not searched again by another.
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import json
 import os
 import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -55,6 +58,13 @@ FRONT_BYTES = 8 * 2**20  # and their bodies in all, at most (a search for 50 is 
 FRONT_MARK = "kb.front_cache"  # set in the WSGI environ by ``shared`` on a cacheable response
 FRONT_REPLAY = "kb.front_replay"  # set by ``shared`` on a recorded answer that can be replayed
 RETIRE_AFTER = 60.0  # seconds an epoch's folder is kept after its last page was written
+# recorded answers shared by the workers of a node: each worker writes at most
+# SHARED_ANSWERS of them per epoch, each of at most SHARED_ANSWER_BYTES, so an epoch
+# holds at most workers x 8,192 x 16 KB on disk however many distinct questions
+# arrive (an answer is 2.3 KB, an FAQ search page 10 KB at 10,000 articles); the
+# first questions of an epoch are the most asked ones, so those are the ones shared
+SHARED_ANSWERS = 8192
+SHARED_ANSWER_BYTES = 16 * 2**10
 
 
 def fingerprint(*folders: Path, extra: str = "") -> str:
@@ -76,7 +86,9 @@ class PageStore:
     """Rendered public pages shared by the workers of one node, in ``DATA_DIR/pages``.
 
     One folder per epoch (code, templates, index generation and day): a page
-    is a file named by its ETag, written whole (temp file, then rename), so a
+    is a file named by its ETag (a recorded answer: by its slot, see
+    ``FrontCache``), its head line (a page's content type, an answer's
+    metadata) then its body, written whole (temp file, then rename), so a
     reader sees a whole page or none. A publish starts a new epoch, so every
     page is retired at once; the worker that starts one removes the folders of
     epochs nobody wrote to for a minute, so old pages do not pile up. Any
@@ -99,20 +111,23 @@ class PageStore:
                 if other.name != keep and now - other.stat().st_mtime > RETIRE_AFTER:
                     shutil.rmtree(other.path, ignore_errors=True)
 
-    def get(self, epoch: str, etag: str) -> tuple[bytes, str] | None:
-        """Return the stored body and content type of ``etag``, or None."""
+    def get(self, epoch: str, name: str) -> tuple[bytes, str] | None:
+        """Return the body and head line stored under ``name``, or None."""
         try:
-            with open(self.root / epoch / etag, "rb") as fh:
+            with open(self.root / epoch / name, "rb") as fh:
                 data = fh.read()
         except OSError:
             return None
         content_type, sep, body = data.partition(b"\n")
         return (body, content_type.decode("latin-1")) if sep else None
 
-    def put(self, epoch: str, etag: str, body: bytes, content_type: str) -> None:
-        """Store a rendered page (best effort: never raises for a disk problem)."""
+    def put(self, epoch: str, name: str, body: bytes, head: str) -> None:
+        """Store ``body`` under ``name`` (best effort: never raises for a disk problem).
+
+        :param head: one line of latin-1 text read back with the body
+        """
         folder = self.root / epoch
-        tmp = folder / f".{etag}.{os.getpid()}.tmp"
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
         try:
             try:
                 folder.mkdir(parents=True)
@@ -122,8 +137,8 @@ class PageStore:
                 # (an epoch can hold thousands of pages: removing them took seconds)
                 threading.Thread(target=self._retire, args=(epoch,), daemon=True).start()
             with open(tmp, "wb") as fh:
-                fh.write(content_type.encode("latin-1") + b"\n" + body)
-            os.replace(tmp, folder / etag)
+                fh.write(head.encode("latin-1") + b"\n" + body)
+            os.replace(tmp, folder / name)
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -142,12 +157,18 @@ def _pages() -> LRU:
     return worker_lru("kb_pages", PAGES_PER_WORKER)
 
 
-def _store() -> PageStore:
-    store = current_app.extensions.get("kb_page_store")
+def page_store(app: Flask) -> PageStore:
+    """Return the app's ``PageStore`` (in its data directory), made on first use."""
+    store = app.extensions.get("kb_page_store")
     if store is None:
-        store = PageStore(current_kb().data_dir / "pages")
-        current_app.extensions["kb_page_store"] = store
+        store = app.extensions.setdefault(
+            "kb_page_store", PageStore(app.extensions["kb"].data_dir / "pages")
+        )
     return store
+
+
+def _store() -> PageStore:
+    return page_store(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def signed_in() -> bool:
@@ -275,6 +296,12 @@ def _body_size(kept: Kept) -> int:
     return len(kept.body)
 
 
+def _shared_name(request_key: tuple[Any, ...]) -> str:
+    """Return the ``PageStore`` name of the answer to a request (a digest of its key)."""
+    digest = hashlib.sha256(json.dumps(request_key, default=str).encode()).hexdigest()
+    return f"answer-{digest[:32]}"
+
+
 class FrontCache:
     """WSGI middleware: send again a public response this worker sent, without entering Flask.
 
@@ -301,6 +328,17 @@ class FrontCache:
     answer takes 0.07 to 0.08 ms this way, against 0.38 ms through Flask and
     its answer cache. An answer the search time limit cut short is never
     kept (``Answer.complete``).
+
+    Each worker sees only its share of the traffic, so a question another
+    worker already answered would still be searched again here. A recorded
+    answer this layer keeps therefore also goes to the node's ``PageStore``
+    (``_share``): in its epoch's folder, named by a digest of the request
+    key, with the headers and the journal row in its head line; each worker
+    writes at most ``SHARED_ANSWERS`` per epoch, so the folder stays bounded.
+    A worker that has not kept a request looks for that file (``_shared``)
+    before running Flask, and replays what it finds. Only while questions are recorded: the journal already
+    keeps them on this disk, and with recording off nothing about a question
+    is written down.
     """
 
     def __init__(
@@ -313,6 +351,8 @@ class FrontCache:
         self.app = app
         self.wsgi_app = wsgi_app
         self.pages = LRU(size, budget=budget, weigh=_body_size)
+        self.shared = ("", 0)  # the epoch this worker shares answers in, and how many it wrote
+        self.lock = threading.Lock()
 
     def _public(self, environ: dict[str, Any]) -> bool:
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
@@ -329,14 +369,64 @@ class FrontCache:
         except Exception:  # Flask meets the same problem and reports it properly
             return None
 
+    def _shares(self, environ: dict[str, Any]) -> bool:
+        """True when the request may be a recorded answer the node's workers share.
+
+        Only while questions are recorded (the journal already keeps them on
+        this disk), and only with a query string (a question): a page never is.
+        """
+        return bool(environ.get("QUERY_STRING")) and self.app.extensions["kb"].recorder is not None
+
+    def _shared(self, epoch: str, request_key: tuple[Any, ...]) -> Kept | None:
+        """Return the recorded answer another worker of the node kept for this request."""
+        found = page_store(self.app).get(epoch, _shared_name(request_key))
+        if found is None:
+            return None
+        body, head = found
+        try:
+            meta = json.loads(head)
+            ask = journal.Ask(**meta["ask"])
+            headers = tuple((str(k), str(v)) for k, v in meta["headers"])
+            if ask.ref.encode() not in body:
+                return None
+        except (ValueError, TypeError, KeyError, AttributeError):  # torn or foreign: search
+            return None
+        return Kept(epoch, None, headers, body, ask)
+
+    def _share(self, request_key: tuple[Any, ...], kept: Kept) -> None:
+        """Store a recorded answer for the other workers (best effort, within the budget)."""
+        if kept.ask is None or len(kept.body) > SHARED_ANSWER_BYTES:
+            return
+        with self.lock:
+            if self.shared[0] != kept.epoch:
+                self.shared = (kept.epoch, 0)
+            if self.shared[1] >= SHARED_ANSWERS:
+                return
+            self.shared = (kept.epoch, self.shared[1] + 1)
+        head = json.dumps({"headers": kept.headers, "ask": asdict(kept.ask)})
+        page_store(self.app).put(kept.epoch, _shared_name(request_key), kept.body, head)
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not self._public(environ):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         request_key = tuple(environ.get(name) for name in _KEYED)
         found = self.pages.get(request_key)
-        # the epoch is read only for a request kept before (not for a new question)
-        if found is not None and found.epoch == self._epoch():
+        # the epoch is read only for a request kept before or one that may be a shared
+        # answer, not for a page this worker has not kept
+        epoch = None
+        if found is not None:
+            epoch = self._epoch()
+            if found.epoch != epoch:
+                found = None
+        shares = self._shares(environ)
+        if found is None and shares:
+            epoch = epoch or self._epoch()
+            if epoch is not None:
+                found = self._shared(epoch, request_key)
+                if found is not None:
+                    self.pages.put(request_key, found)
+        if found is not None:
             if found.ask is not None:
                 return self._replay(found, started, start_response)
             condition = environ.get("HTTP_IF_NONE_MATCH")
@@ -359,6 +449,8 @@ class FrontCache:
             kept = self._keepable(environ, tuple(sent[1]))
             if kept is not None:
                 self.pages.put(request_key, kept)
+                if shares:
+                    self._share(request_key, kept)
         return result
 
     def _keepable(
