@@ -467,25 +467,25 @@ def test_a_torn_or_foreign_shared_answer_only_means_searching(make_app, app, mon
     other = make_app()
     url = "/api/v1/answer?q=refund&lang=en"
     app.test_client().get(url)
-    (slot,) = shared_answers(app)
-    slot.write_bytes(garbage)
+    (stored,) = shared_answers(app)
+    stored.write_bytes(garbage)
     there = reached_flask(other, monkeypatch)
     response = other.test_client().get(url)
     assert response.status_code == 200 and response.get_json()["status"] == "answered"
     assert there == ["/api/v1/answer"]
 
 
-def test_a_forged_key_with_a_wrong_row_only_means_searching(make_app, app, monkeypatch):
+def test_a_shared_answer_with_a_foreign_row_only_means_searching(make_app, app, monkeypatch):
     import json
 
     other = make_app()
     url = "/api/v1/answer?q=refund&lang=en"
     app.test_client().get(url)
-    (slot,) = shared_answers(app)
-    head, _, body = slot.read_bytes().partition(b"\n")
+    (stored,) = shared_answers(app)
+    head, _, body = stored.read_bytes().partition(b"\n")
     meta = json.loads(head)
     meta["ask"]["not_a_field"] = 1
-    slot.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    stored.write_bytes(json.dumps(meta).encode() + b"\n" + body)
     there = reached_flask(other, monkeypatch)
     assert other.test_client().get(url).status_code == 200 and there == ["/api/v1/answer"]
 

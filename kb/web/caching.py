@@ -25,8 +25,8 @@ system, not each worker, holds them in memory.
 In front of Flask, ``FrontCache`` keeps the last public responses whole (final
 headers included) and sends them again without running Flask at all, under
 the same epoch, so a publish retires them too. Recorded answers it keeps
-also go to the ``PageStore``, in a bounded set of slots, so a question any
-worker of the node answered is not searched again by another.
+also go to the ``PageStore`` (a bounded number per worker and epoch), so a
+question one worker of the node answered is not searched again by another.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ class PageStore:
     """Rendered public pages shared by the workers of one node, in ``DATA_DIR/pages``.
 
     One folder per epoch (code, templates, index generation and day): a page
-    is a file named by its ETag (a recorded answer: by its slot, see
-    ``FrontCache``), its head line (a page's content type, an answer's
+    is a file named by its ETag (a recorded answer: by a digest of its
+    request, see ``FrontCache``), its head line (a page's content type, an answer's
     metadata) then its body, written whole (temp file, then rename), so a
     reader sees a whole page or none. A publish starts a new epoch, so every
     page is retired at once; the worker that starts one removes the folders of
@@ -336,9 +336,9 @@ class FrontCache:
     key, with the headers and the journal row in its head line; each worker
     writes at most ``SHARED_ANSWERS`` per epoch, so the folder stays bounded.
     A worker that has not kept a request looks for that file (``_shared``)
-    before running Flask, and replays what it finds. Only while questions are recorded: the journal already
-    keeps them on this disk, and with recording off nothing about a question
-    is written down.
+    before running Flask, and replays what it finds. Only while questions
+    are recorded: the journal already keeps them on this disk, and with
+    recording off nothing about a question is written down.
     """
 
     def __init__(
