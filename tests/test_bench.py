@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -111,6 +112,36 @@ def test_a_tiny_load_run_reports_every_channel_without_errors(tmp_path):
     assert "| 2 | FAQ article page |" in markdown
     assert "heap + " in markdown and "mapped files)" in markdown
     assert (out / "benchmarks.svg").read_text().startswith("<svg")
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+def test_compare_drives_two_checkouts_in_turns(tmp_path):
+    repo = BENCH.parent
+    options = ["--size", "200", "--trials", "2", "--turn", "1", "--workers", "1"]
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "compare.py"), str(repo), str(repo), *options],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    trials = [line for line in done.stdout.splitlines() if line.startswith("trial ")]
+    assert len(trials) == 2
+    for line in trials:
+        figures = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?) (?:req/s|ms CPU)", line)]
+        assert len(figures) == 4 and all(f > 0 for f in figures), line
+    assert "medians of 2: old" in done.stdout
+
+
+def test_compare_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "compare.py"), str(tmp_path), str(BENCH.parent)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "not a checkout" in done.stderr
 
 
 def _result(channel, rps, p99=1.0, server_p50=1.0, server_p99=2.0, warmup=False):
