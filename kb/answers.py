@@ -319,14 +319,17 @@ class AnswerEngine:
         weights = {w: self._idf(code, w, generation) for w in unique}
         total = sum(weights.values()) or 1.0
         query_norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        # each query word's squared weight; ``_idf`` is always positive, so
+        # ``filter(None, ...)`` below drops exactly the words a phrase lacks
+        squared = {w: v**2 for w, v in weights.items()}.get
         top_score = hits[0].score or 1.0
         prefix_term = (f"prefix_{code}", prefix[0]) if prefix else None
-        kinds = _FIELD_KINDS
         # the sidebar scores the same words twice, for customers and for agents, over
         # pools that mostly share their hits: a hit's coverage and phrase signals
         # depend only on the words and the hit, so this thread keeps the last ones (of
         # complete searches: one the time limit cut short may match fewer words)
         signals: dict = {}
+        coverages: dict[frozenset, float] = {}
         if getattr(hits, "complete", True):
             local, asked = self._local, (generation, code, tuple(words), prefix)
             if getattr(local, "asked", None) != asked:
@@ -338,26 +341,16 @@ class AnswerEngine:
             if known is not None:
                 coverage, phrase = known
             else:
-                strong, weak = set(), set()
-                for f, t in hit.matched:
-                    kind = kinds.get(f)
-                    if kind is _STRONG:
-                        strong.add(t)
-                    elif kind is _WEAK:
-                        weak.add(t)
-                if prefix_term is not None and prefix_term in hit.matched:
-                    strong.add(prefix[1])  # the word being typed counts once it starts a title word
-                coverage = min(
-                    1.0,
-                    (
-                        sum(weights.get(t, 0.0) for t in strong)
-                        + 0.4 * sum(weights.get(t, 0.0) for t in weak - strong)
+                # coverage depends only on which leaves matched: the index hands
+                # hits that matched the same ones the same frozenset
+                coverage = coverages.get(hit.matched)
+                if coverage is None:
+                    coverage = coverages[hit.matched] = self._coverage(
+                        hit.matched, weights, total, prefix_term, prefix
                     )
-                    / total,
-                )
                 phrase = 0.0
                 for terms, norm in self._phrases(hit, generation):
-                    shared = [weights[t] ** 2 for t in terms if t in weights]
+                    shared = list(filter(None, map(squared, terms)))
                     if shared:
                         sim = sum(shared) / (query_norm * norm)
                         if sim > phrase:
@@ -372,6 +365,35 @@ class AnswerEngine:
             )
             out.append((hit, round(confidence, 4)))
         return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
+
+    @staticmethod
+    def _coverage(
+        matched: frozenset[tuple[str, str]],
+        weights: dict[str, float],
+        total: float,
+        prefix_term: tuple[str, str] | None,
+        prefix: tuple[str, str] | None,
+    ) -> float:
+        """Return the share of the question's IDF weight matched in strong fields
+        (title, questions, tags), with 0.4 of it for words matched only in the body."""
+        strong, weak = set(), set()
+        kinds = _FIELD_KINDS
+        for f, t in matched:
+            kind = kinds.get(f)
+            if kind is _STRONG:
+                strong.add(t)
+            elif kind is _WEAK:
+                weak.add(t)
+        if prefix_term is not None and prefix is not None and prefix_term in matched:
+            strong.add(prefix[1])  # the word being typed counts once it starts a title word
+        return min(
+            1.0,
+            (
+                sum(weights.get(t, 0.0) for t in strong)
+                + 0.4 * sum(weights.get(t, 0.0) for t in weak - strong)
+            )
+            / total,
+        )
 
     def _rerank(self, question: str, scored: list[tuple[Hit, float]]) -> list[tuple[Hit, float]]:
         """Blend the semantic similarity into the confidences of the whole pool, best first."""
