@@ -16,14 +16,18 @@ from kb.web.caching import signed_in
 
 bp = Blueprint("account", __name__)
 login_manager = LoginManager()
-
-
 csrf = CSRFProtect()
+
+
+def bearer_token(req) -> str | None:
+    """Return the API token of ``Authorization: Bearer <token>``, or None without one."""
+    header = req.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
 
 
 def token_request() -> bool:
     """True when the request is signed by an API token alone (no session cookie)."""
-    return request.headers.get("Authorization", "").startswith("Bearer ") and not signed_in()
+    return bearer_token(request) is not None and not signed_in()
 
 
 def form_token() -> str:
@@ -84,10 +88,8 @@ def _load(session_id: str):
 
 @login_manager.request_loader
 def _from_token(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return auth.user_for_token(get_db(), header[7:].strip())
-    return None
+    token = bearer_token(req)
+    return auth.user_for_token(get_db(), token) if token is not None else None
 
 
 @login_manager.unauthorized_handler

@@ -14,6 +14,7 @@ from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
 from kb.index import Entry
 from kb.publish import faq_url
 from kb.web import client_key, current_kb, get_db, get_journal, request_lang
+from kb.web.account import bearer_token
 from kb.web.caching import shared
 from kb.web.openapi import openapi_document
 
@@ -293,10 +294,7 @@ def token_user(role: str) -> auth.User:
     :raises auth.AuthError: without a valid token
     :raises auth.Forbidden: when the token's user lacks ``role``
     """
-    if (
-        not request.headers.get("Authorization", "").startswith("Bearer ")
-        or not current_user.is_authenticated
-    ):
+    if bearer_token(request) is None or not current_user.is_authenticated:
         raise auth.AuthError("send an API token: Authorization: Bearer <token>")
     if not current_user.can(role):
         raise auth.Forbidden(f"this needs the {role} role")
