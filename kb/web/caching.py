@@ -167,10 +167,6 @@ def page_store(app: Flask) -> PageStore:
     return store
 
 
-def _store() -> PageStore:
-    return page_store(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
 def signed_in() -> bool:
     """True when the request carries a session cookie (its pages are private)."""
     return current_app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
@@ -235,7 +231,7 @@ def shared(
                 pages = _pages()
                 found = pages.get(etag)
                 if found is None and stored:  # another worker may have rendered it
-                    found = _store().get(epoch, etag)
+                    found = page_store(current_app).get(epoch, etag)
                     if found is not None:
                         pages.put(etag, found)
                 if found is not None:  # rendered before, for this generation
@@ -247,7 +243,7 @@ def shared(
                     found = (response.get_data(), response.content_type)
                     pages.put(etag, found)
                     if stored:
-                        _store().put(epoch, etag, *found)
+                        page_store(current_app).put(epoch, etag, *found)
             response.set_etag(etag, weak=True)
             if response.status_code == 200:  # the front cache may keep the whole response
                 request.environ[FRONT_MARK] = (epoch, etag, response.get_data())
