@@ -415,8 +415,9 @@ class FrontCache:
             epoch = self._epoch()
             if found.epoch != epoch:
                 found = None
-        shares = self._shares(environ)
-        if found is None and shares:
+        # only a request this worker has not kept is looked for in, or written to, the node's store
+        shares = found is None and self._shares(environ)
+        if shares:
             epoch = epoch or self._epoch()
             if epoch is not None:
                 found = self._shared(epoch, request_key)
