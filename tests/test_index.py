@@ -481,21 +481,65 @@ def _term_statistics(index: SearchIndex) -> dict:
     return out
 
 
-def test_the_build_writer_keeps_the_term_statistics_whoosh_writes(tmp_path, monkeypatch):
-    """The build reads document lengths field by field, not per posting: same statistics."""
+def _postings_files(index: SearchIndex) -> dict[str, bytes]:
+    """Return the bytes of the one segment's postings and terms files (block statistics too)."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    (folder,) = [p for p in index.root.iterdir() if p.is_dir()]
+    (compound,) = folder.glob("*.seg")
+    storage = CompoundStorage(FileStorage(str(folder)).open_file(compound.name), use_mmap=False)
+    try:
+        return {
+            name.rsplit(".", 1)[1]: storage.open_file(name).read()
+            for name in storage.list()
+            if name.endswith((".pst", ".trm"))
+        }
+    finally:
+        storage.close()
+
+
+def _lengths(index: SearchIndex) -> dict:
+    reader = index.searcher().reader()
+    return {
+        name: [reader.doc_field_length(d, name) for d in range(reader.doc_count_all())]
+        for name in index.searcher().schema.scorable_names()
+    }
+
+
+@pytest.mark.parametrize("limit_mb", [256, 0.05])  # 0.05 MB: the pool spills runs to disk
+def test_the_build_writer_writes_the_index_whoosh_writes(tmp_path, monkeypatch, limit_mb):
+    """The build adds postings in bulk and reads lengths field by field: the same index."""
     from whoosh.writing import SegmentWriter
 
+    from kb import index as kb_index
     from kb.index import _BuildWriter
 
+    monkeypatch.setattr(kb_index, "BUILD_LIMIT_MB", limit_mb)
     entries = sample_app_in(tmp_path / "app").extensions["kb"].index.entries()
     ours = SearchIndex(tmp_path / "ours")
     ours.build(entries, processes=1)
     monkeypatch.setattr(_BuildWriter, "_flush_segment", SegmentWriter._flush_segment)
+    monkeypatch.setattr(_BuildWriter, "add_document", SegmentWriter.add_document)
     whooshs = SearchIndex(tmp_path / "whoosh")
     whooshs.build(entries, processes=1)
     expected = _term_statistics(whooshs)
     assert any(stats[3] > 1 for stats in expected.values())  # lengths were recorded
     assert _term_statistics(ours) == expected
+    assert _index_content(ours) == _index_content(whooshs)
+    assert _lengths(ours) == _lengths(whooshs)
+    files = _postings_files(whooshs)
+    assert set(files) == {"pst", "trm"} and _postings_files(ours) == files
+
+
+def test_the_schema_has_nothing_the_build_writer_leaves_out():
+    """``_BuildWriter.add_document`` writes no spelling words or term vectors."""
+    from kb.index import make_schema
+
+    schema = make_schema()
+    for name in schema.names():
+        field = schema[name]
+        assert not field.separate_spelling() and not field.vector, name
 
 
 def test_an_entry_derives_its_html_and_text_and_reads_what_older_indexes_stored():
