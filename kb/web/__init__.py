@@ -147,13 +147,17 @@ class KnowledgeBase:
         finally:
             db.conn.close()
 
-    def startup(self) -> publish.ReconcileReport:
-        """Migrate the database and reconcile history and index with ``content/``."""
+    def startup(self, *, rebuild: bool = False) -> publish.ReconcileReport:
+        """Migrate the database and reconcile history and index with ``content/``.
+
+        :param rebuild: build the whole index anew (``kb reindex``) instead of
+            repairing the entries that lag the history
+        """
         db = self.connect()
         try:
             store.migrate(db)
             report = publish.reconcile(
-                self.content_dir, db, self.index, source_lang=self.source_lang
+                self.content_dir, db, self.index, source_lang=self.source_lang, full=rebuild
             )
         finally:
             db.conn.close()
@@ -236,7 +240,7 @@ def init_app(app: Flask) -> None:
 
     kb = KnowledgeBase(app.config)
     app.extensions["kb"] = kb
-    kb.last_reconcile = kb.startup()
+    kb.last_reconcile = kb.startup(rebuild=bool(app.config.get("REBUILD_AT_START")))
     root = Path(__file__).resolve().parent.parent.parent
     app.config["KB_FINGERPRINT"] = fingerprint(
         root / "kb", Path(app.template_folder or root / "templates"), extra=repr(kb.categories)
