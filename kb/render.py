@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -70,7 +71,76 @@ def sanitise_snippet(html: str) -> str:
     return nh3.clean(html, tags={"mark"}, attributes={}, strip_comments=True)
 
 
+# Python-Markdown tries every inline pattern on every piece of text, and most
+# articles have no code, images, HTML, entities or hard line breaks. Each of these
+# built-in patterns can only match where the source (its whitespace normalised as
+# Markdown does first) holds one of the strings given, so a converter without the
+# patterns whose strings are absent renders the same HTML, a quarter faster (a
+# third of a full rebuild is Markdown). Names not listed here, such as a newer
+# Markdown's, are always kept. tests/test_render.py compares the two converters.
+_PATTERN_NEEDS = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "linebreak": ("  \n",),
+    "html": ("<",),
+    "entity": ("&",),
+    "em_strong": ("*", "_"),  # Markdown 3.6 to 3.10: "*" here, "_" in "em_strong2"
+    "em_strong2": ("_",),
+    "not_strong": ("*", "_"),
+}
+_TAB_LENGTH = 4  # Markdown's default: it expands tabs before looking for patterns
+CONVERTERS_KEPT = 8  # per thread, each about 190 KB; the full one is always kept
+
 _converters = threading.local()  # a Markdown converter keeps state: one per thread
+
+
+def unused_patterns(text: str) -> frozenset[str]:
+    """Return the inline patterns that cannot match anywhere in Markdown ``text``.
+
+    Raw HTML is parsed and put back together before the inline patterns run:
+    with a ``<`` in the text, every pattern is kept.
+    """
+    if "<" in text:
+        return frozenset()
+    source = text.replace("\x02", "").replace("\x03", "")  # Markdown drops these first
+    source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+    source = source.expandtabs(_TAB_LENGTH)
+    return frozenset(
+        name
+        for name, needs in _PATTERN_NEEDS.items()
+        if not any(needed in source for needed in needs)
+    )
+
+
+def converter(unused: frozenset[str] = frozenset()) -> markdown.Markdown:
+    """Return this thread's Markdown converter without the inline patterns ``unused``.
+
+    Building one costs more than converting a short article: the last few
+    are kept, and the one with every pattern always.
+    """
+    kept = getattr(_converters, "kept", None)
+    if kept is None:
+        kept = _converters.kept = OrderedDict()
+    md = kept.get(unused)
+    if md is not None:
+        kept.move_to_end(unused)
+        return md
+    md = markdown.Markdown(extensions=_MD_EXTENSIONS, extension_configs=_MD_CONFIG)
+    for name in unused:
+        md.inlinePatterns.deregister(name, strict=False)
+    kept[unused] = md
+    if len(kept) > CONVERTERS_KEPT:
+        oldest = next(key for key in kept if key)  # not the full one
+        del kept[oldest]
+    return md
 
 
 def markdown_to_html(text: str, *, resolve: LinkResolver | None = None) -> str:
@@ -79,11 +149,7 @@ def markdown_to_html(text: str, *, resolve: LinkResolver | None = None) -> str:
     :param text: Markdown source (raw HTML in it is sanitised away)
     :param resolve: maps an article id to a URL, or None when it does not exist
     """
-    md = getattr(_converters, "md", None)
-    if md is None:  # building one costs more than converting a short article
-        md = _converters.md = markdown.Markdown(
-            extensions=_MD_EXTENSIONS, extension_configs=_MD_CONFIG
-        )
+    md = converter(unused_patterns(text))
     try:
         html = md.convert(text)
     finally:

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from kb import render as render_module
 from kb.content import Article, parse_article, serialise
 from kb.render import (
     ALLOWED_TAGS,
+    CONVERTERS_KEPT,
+    converter,
     html_to_text,
     markdown_to_html,
     plain_text,
     render,
     sanitise,
     sanitise_snippet,
+    unused_patterns,
 )
+from tests.conftest import SAMPLE_CONTENT
 
 FORBIDDEN_TAGS = {"script", "iframe", "base", "meta", "style", "form", "svg", "object", "embed", "img", "input",
                   "link", "frame", "frameset", "math", "textarea", "button", "template", "noscript"}  # fmt: skip
@@ -287,6 +295,88 @@ def test_code_block_shows_html_as_text():
     html = markdown_to_html("```\n<script>alert(1)</script>\n```")
     assert_safe(html)
     assert html_to_text(html) == "<script>alert(1)</script>"
+
+
+# --- converters without the inline patterns a text cannot use ---------------------------
+
+
+def _converted(text: str, unused: frozenset[str]) -> str:
+    """Markdown's own HTML for ``text`` (not sanitised: the sanitiser could hide a difference)."""
+    md = converter(unused)
+    try:
+        return md.convert(text)
+    finally:
+        md.reset()
+
+
+def _both(text: str) -> tuple[str, str]:
+    return _converted(text, unused_patterns(text)), _converted(text, frozenset())
+
+
+def test_a_plain_answer_is_converted_without_the_patterns_it_cannot_use():
+    text = "Refunds take *five* days. See [the policy](kb:refunds).\n\n- one\n- two\n"
+    unused = unused_patterns(text)
+    assert {"backtick", "escape", "image_link", "html", "entity", "linebreak"} <= unused
+    assert not {"link", "reference", "em_strong"} & unused
+    kept = {
+        name for name in ("backtick", "html", "link") if name in converter(unused).inlinePatterns
+    }
+    assert kept == {"link"}
+    assert _both(text)[0] == _both(text)[1]
+
+
+def test_with_raw_html_every_pattern_is_kept():
+    assert unused_patterns("Plain text, then <b>bold</b>.") == frozenset()
+
+
+def test_sample_content_converts_the_same_without_unused_patterns():
+    texts = []
+    for path in sorted(SAMPLE_CONTENT.rglob("*.md")):
+        article = parse_article(path.read_text(encoding="utf-8"), path=str(path))
+        texts += [article.short_answer, article.detail]
+    assert len(texts) > 50
+    for text in texts:
+        pruned, full = _both(text)
+        assert pruned == full, text
+
+
+# what Markdown reads as markup, and what its normalising turns into markup
+# (tabs, carriage returns, the STX and ETX it deletes)
+_MARKDOWN_PIECES = [
+    "a", "bc", " ", "  ", "\n", "\n\n", "\t", "\r", "\r\n", "\x02", "\x03", "*", "**",
+    "_", "__", "`", "``", "\\", "[", "]", "(", ")", "!", "![", "&", "&amp;", "&#65;", ";",
+    "<", ">", "<b>", "</b>", "<http://x.y>", "<a@b.c>", "http://x.y", "#", "- ", "1. ",
+    "> ", "|", "---", "```", "~", ":", '"', "'", "=", "é", "ş", "ع", "    ",
+    "[r]: http://x.y\n", "[r]", "[x](kb:y)", "![i](u)", "| a | b |\n|---|---|\n",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40).map("".join))
+@example("a\t\nb")  # the tab becomes two spaces or more: a hard line break
+@example("a \x02 \nb")  # Markdown deletes the STX: a hard line break
+@example("!\x03[i](u)")  # ... and this ETX: an image
+@example("a  \r\nb")
+@example("trailing  ")
+def test_any_text_converts_the_same_without_unused_patterns(text):
+    pruned, full = _both(text)
+    assert pruned == full
+
+
+def test_few_converters_are_kept_per_thread():
+    plain = ["x", "*x*", "[x](y)", "`x`", "&amp;", "a\\b", "![i](u)", "a  \nb", "_x_"]
+    texts = ["<b>x</b>"] + [a + " " + b for a in plain for b in plain]  # the full one used first
+
+    def convert_all() -> list[frozenset[str]]:
+        for text in texts:
+            markdown_to_html(text)
+        return list(render_module._converters.kept)
+
+    with ThreadPoolExecutor(1) as pool:  # a fresh thread: its own converters
+        kept = pool.submit(convert_all).result()
+    assert len({unused_patterns(text) for text in texts}) > CONVERTERS_KEPT
+    assert len(kept) == CONVERTERS_KEPT
+    assert frozenset() in kept  # the full one, for any text with HTML
 
 
 # --- summary, text, hash ---------------------------------------------------------------
