@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +49,7 @@ def faq_url(lang: str, article_id: str) -> str:
     return f"/{lang}/articles/{article_id}"
 
 
-def resolver(keys: set[str], lang: str, source_lang: str):
+def resolver(keys: Container[str], lang: str, source_lang: str):
     """Return a ``kb:`` link resolver: same language if translated, else the source language."""
 
     def resolve(article_id: str) -> str | None:
@@ -65,7 +65,7 @@ def make_entry(
     article: Article,
     revision: store.Revision,
     *,
-    keys: set[str],
+    keys: Container[str],
     source_lang: str,
     outdated: bool = False,
 ) -> Entry:
@@ -429,7 +429,7 @@ def _publish_entries(
     source_lang: str,
 ) -> list[Entry]:
     """Return the index entries a publish changes: the article, and translations newly (not) outdated."""
-    live = store.live_keys(db)  # for kb: links
+    live = store.LiveKeys(db)  # for kb: links
     outdated = translations.outdated_keys(db, source_lang, article_id=article.id)
     entry = make_entry(
         article,
@@ -522,7 +522,7 @@ def _undo(
 def _flag_changes(
     index: SearchIndex,
     db: sqlite_utils.Database,
-    live: set[str],
+    live: Container[str],
     outdated: set[str],
     *,
     article_id: str,
@@ -531,7 +531,7 @@ def _flag_changes(
 ) -> list[Entry]:
     """Re-render the language versions of an article whose outdated flag changed.
 
-    :param live: the keys of every live article (for ``kb:`` links)
+    :param live: which articles are live (for ``kb:`` links)
     :param skip_key: the version being indexed anyway (just published), or the source
     """
     changed = {}
@@ -702,7 +702,7 @@ def confirm_translation(
                 target=key,
                 detail=f"in step with {source_lang} r{state.source_revision}",
             )
-        live = store.live_keys(db)
+        live = store.LiveKeys(db)
         outdated = translations.outdated_keys(db, source_lang, article_id=article_id)
         index.update(
             _flag_changes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,24 @@ def test_index_lagging_the_history_is_repaired_at_startup(kb):
     kb.startup()  # a restart
     entry = kb.engine.article("refund-time", "en")
     assert (entry.revision, entry.summary_text) == (2, "Three days.")
+
+
+def test_a_publish_links_only_to_live_articles(kb):
+    do_publish(kb, article_text("gone", "Gone?", "Was here."), base=0)
+    publish.retire(
+        kb.content_dir, kb.db, kb.index, article_id="gone", lang="en", author="pat", note="old"
+    )
+    body = (
+        "See [refunds](kb:refund-time), [gone](kb:gone), [nothing](kb:nowhere) "
+        "and [itself](kb:linker)."
+    )
+    done = do_publish(kb, article_text("linker", "Links?", body, lang="ru"), base=0)
+    html = done.entry.summary_html
+    hrefs = {text: href for href, text in re.findall(r'href="([^"]*)"[^>]*>([^<]*)<', html)}
+    assert "gone" in done.entry.summary_text and "nothing" in done.entry.summary_text
+    # no Russian version of refund-time: its English page; the retired and the
+    # unknown article get no link at all; the article itself is live by now
+    assert hrefs == {"refunds": "/en/articles/refund-time", "itself": "/ru/articles/linker"}
 
 
 def test_category_change_moves_the_file(kb):

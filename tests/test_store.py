@@ -194,7 +194,20 @@ def test_live_keys_are_the_newest_revisions_neither_retired_nor_without_text(db)
     record(db, "c", "en", text="back again")
     record(db, "d", "en")  # no text recorded
     live = {k for k, r in latest_revisions(db).items() if not r.retired and r.text is not None}
-    assert store.live_keys(db) == live == {"en:a", "ru:a", "en:c"}
+    assert live == {"en:a", "ru:a", "en:c"}
+    asked = store.LiveKeys(db)
+    for key in [*latest_revisions(db), "tr:a", "en:nope", "nope", "", ":a", "en:"]:
+        assert (key in asked) == (key in live), key
+    assert 7 not in asked
+
+
+def test_live_keys_answer_once_per_key(db):
+    record(db, "a", "en", text="x")
+    asked = store.LiveKeys(db)
+    assert "en:a" in asked
+    record(db, "a", "en", action="retire")  # one LiveKeys serves one change
+    assert "en:a" in asked
+    assert "en:a" not in store.LiveKeys(db)
 
 
 def test_latest_revisions_of_empty_database(db):
