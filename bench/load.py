@@ -17,7 +17,7 @@ For each corpus size it:
 4. measures the floors in the same run: a minimal Flask endpoint under the same
    gunicorn settings (``bench/floor_app.py``) and SQLite FTS5 answering the same
    never-seen questions in-process over the same corpus;
-5. publishes 20 edits through the API and times until every channel on every
+5. publishes 20 edits (to 20 articles) through the API and times until every channel on every
    worker serves the new revision;
 6. optionally (``--soak S``) keeps a mixed load up for S seconds while sampling RSS,
    at the largest size or ``--soak-size``.
@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -399,22 +400,29 @@ def publish_and_watch(
     base: str,
     token: str,
     content: Path,
-    article: corpus.Generated,
+    articles: Sequence[corpus.Generated],
     *,
     publishes: int,
     confirm: int = 8,
 ) -> PublishFigures:
     """Publish ``publishes`` edits; time each call and until every channel serves it.
 
+    The edits go to ``articles`` in turn: editors change many articles, and
+    each changed one stays in the index's small segments until Whoosh merges
+    them (an edit of the same article again only replaces it there).
     Requests land on whichever worker accepts them, so ``confirm`` agreeing
     requests in a row per channel cover the workers.
     """
-    path = content / article.lang / article.category / f"{article.id}.md"
-    original = path.read_text("utf-8")
-    question = article.title
-    revision = revisions_seen(base, token, article, question)[0]
+    originals: dict[tuple[str, str], tuple[str, int]] = {}
     figures = PublishFigures([], [])
     for n in range(publishes):
+        article = articles[n % len(articles)]
+        key = (article.lang, article.id)
+        if key not in originals:
+            path = content / article.lang / article.category / f"{article.id}.md"
+            revision = revisions_seen(base, token, article, article.title)[0]
+            originals[key] = (path.read_text("utf-8"), revision)
+        original, revision = originals[key]
         text = original.replace("\n---\n", f"\n---\nPolicy update number {n}: ", 1)
         started = time.perf_counter()
         status, _, body = serve.http(
@@ -428,9 +436,10 @@ def publish_and_watch(
         if status not in (200, 201):
             raise RuntimeError(f"publish failed: {status} {body}")
         revision = json.loads(body)["revision"]
+        originals[key] = (original, revision)
         streak, first_seen = 0, 0.0
         while streak < confirm:
-            seen = revisions_seen(base, token, article, question)
+            seen = revisions_seen(base, token, article, article.title)
             at = time.perf_counter()  # the end of the round: all three answered by then
             if seen == (revision,) * 3:
                 streak, first_seen = streak + 1, first_seen or at
@@ -589,12 +598,12 @@ def main() -> None:
                     figures.setdefault("rss_parts_mb", {})[workers] = memory
                     print(f"RSS per worker: {rss_line(memory)}", flush=True)
                     # publishes at every worker count (the targets name 2 workers)
-                    target = next(a for a in articles if a.audience == "public")
+                    targets = [a for a in articles if a.audience == "public"][: args.publishes]
                     pub = publish_and_watch(
                         server.base,
                         publisher,
                         content,
-                        target,
+                        targets,
                         publishes=args.publishes,
                     )
                     figures.setdefault("publishes", []).append(

@@ -54,7 +54,7 @@ def main() -> None:
                 server.base,
                 token,
                 content,
-                ARTICLE,
+                [ARTICLE],
                 publishes=args.publishes,
                 confirm=args.confirm,
             )
