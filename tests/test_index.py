@@ -93,6 +93,40 @@ def test_the_list_of_missing_terms_is_bounded(tmp_path):
     assert cache.has(reader, "title_en", b"refund")  # what is there is never in the list
 
 
+def postings_by_key(index: SearchIndex) -> dict[tuple[str, bytes, str], float]:
+    """Every live document's postings, by field, term and article key (not document number)."""
+    out = {}
+    for sub, _ in index.searcher().leaf_searchers():
+        reader = sub.reader()
+        keys = {d: reader.stored_fields(d)["key"] for d in reader.all_doc_ids()}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            while matcher.is_active():
+                if matcher.id() in keys:
+                    out[fieldname, text, keys[matcher.id()]] = matcher.weight()
+                matcher.next()
+    return out
+
+
+def test_publishes_merge_segments_into_what_a_build_indexes(tmp_path):
+    words = ["refund", "parcel", "card", "password", "address", "invoice", "gift", "delivery"]
+    versions = {}
+    merged = SearchIndex(tmp_path / "merged")
+    merged.build([entry("base", title="Base article")])
+    for n in range(200):  # 90 articles, most published again soon, some much later
+        article_id = f"a{n % 90 if n % 3 else n % 20}"
+        text = f"About {words[n % 8]} and {words[(n * 3) % 8]}: change number {n}."
+        versions[article_id] = entry(
+            article_id, revision=n + 1, title=f"{words[n % 8]}?", text=text
+        )
+        merged.update([versions[article_id]])
+    segments = len(list(merged.searcher().leaf_searchers()))
+    assert 1 < segments < 20  # 200 commits of a segment each, merged as they came
+    built = SearchIndex(tmp_path / "built")
+    built.build([entry("base", title="Base article"), *versions.values()])
+    assert postings_by_key(merged) == postings_by_key(built)
+
+
 def test_update_seen_by_another_process(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.build([entry("a", revision=1)])
