@@ -389,11 +389,12 @@ class _BuildWriter(SegmentWriter):
 class _Readding:
     """A writer as Whoosh's merge policy sees it, merging a segment by indexing its articles again.
 
-    Whoosh's ``add_reader`` copies a segment term by term, about 25 us a term
-    (a few thousand terms an article across our fields): merging 64 articles
-    took 400 to 500 ms. Each article is instead indexed again from its stored
-    entry, as when it was published (``_document``), in the same order, so
-    the merged segment holds the same postings (``tests/test_index.py``).
+    Whoosh's ``add_reader`` copies a segment term by term, a matcher for each
+    term: merging 64 articles at a publish took 400 to 500 ms, about twice
+    what indexing them again takes. Each article is instead indexed again
+    from its stored entry, as when it was published (``_document``), in the
+    same order, so the merged segment holds the same postings
+    (``tests/test_index.py``).
     """
 
     def __init__(self, writer: SegmentWriter) -> None:
