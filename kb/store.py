@@ -277,16 +277,8 @@ class LiveKeys:
         live = self._known.get(key)
         if live is None:
             lang, sep, article_id = key.partition(":")
-            row = (
-                self._db.execute(
-                    """SELECT action, text IS NOT NULL FROM revisions
-                        WHERE article_id = ? AND lang = ? ORDER BY revision DESC LIMIT 1""",
-                    [article_id, lang],
-                ).fetchone()
-                if sep
-                else None
-            )
-            live = self._known[key] = row is not None and row[0] != "retire" and bool(row[1])
+            rev = latest_revision(self._db, article_id, lang) if sep else None
+            live = self._known[key] = rev is not None and not rev.retired and rev.text is not None
         return live
 
 
