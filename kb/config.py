@@ -56,6 +56,11 @@ SETTINGS: list[Setting] = [
         "Answers kept per worker, keyed by question, language and index generation.",
     ),
     Setting(
+        "MERGE_IN_BACKGROUND",
+        True,
+        "After a publish, a separate low-priority process merges the index's small segments; off: the publish merges them before it returns.",
+    ),
+    Setting(
         "SHARED_CACHE_SECONDS",
         1,
         "Seconds a shared cache (nginx, a CDN) may serve a public FAQ page or API response before revalidating it with its ETag.",

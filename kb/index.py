@@ -7,13 +7,22 @@ Layout under ``DATA_DIR/index``::
 
     CURRENT           name of the live index folder (replaced atomically)
     ix-<stamp>/       a Whoosh index
-    write.lock        flock held by whoever writes (build or update)
+    write.lock        flock held by whoever writes (build, update, a merge's swap)
+    merge.lock        flock held by the one process merging segments
+    merge-<id>.tmp/   a merged segment being written
 
 A full build writes a new folder and then swaps ``CURRENT``, so searches keep
 being answered from the old folder while it runs. Readers keep one searcher
 per thread and reopen it when ``CURRENT`` changed or the index has a newer
 generation (``Searcher.refresh()`` in whoosh-reloaded 2.7.5 keeps serving the
 replaced version of an updated document, so we never call it).
+
+A publish commits its articles as a small segment of their own, without
+merging. Every search visits every segment, so the small segments are then
+merged, the way Whoosh's ``MERGE_SMALL`` would choose them, by ``merge``:
+it writes the merged segment outside the write lock (publishes go on) and
+swaps it in under the lock, keeping deletions made meanwhile. By default a
+separate, low-priority process does this after each publish.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -43,10 +53,12 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb import compound as _whoosh_compound
 from whoosh.formats import Frequency
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.index import TOC, clean_files
 from whoosh.matching import FilterMatcher
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.system import pack_uint
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.writing import MERGE_SMALL, NO_MERGE, SegmentWriter
 
 from kb import lang as langs
 from kb.errors import IndexUnavailable
@@ -111,6 +123,12 @@ class _MappedFile(_whoosh_compound.BufferFile):
 _whoosh_compound.BufferFile = _MappedFile
 
 WRITE_TIMEOUT = 30.0
+# the process merging segments after a publish runs at this lower priority
+MERGE_NICENESS = 10
+# with more segments than this (merges lagging or failing), a publish merges them itself
+SEGMENTS_CROWDED = 32
+# where ``kb`` is imported from, for the merging process
+_CODE_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION = "3"
 FIELD_BOOSTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 # BM25F's free parameters (Whoosh's defaults) and the coordination bonus's scale
@@ -386,32 +404,47 @@ class _BuildWriter(SegmentWriter):
             perdoc.close()
 
 
-class _Readding:
-    """A writer as Whoosh's merge policy sees it, merging a segment by indexing its articles again.
+class _Choosing:
+    """A writer as Whoosh's merge policy sees it, noting the segments the policy would merge."""
 
-    Whoosh's ``add_reader`` copies a segment term by term, a matcher for each
-    term: merging 64 articles at a publish took 400 to 500 ms, about twice
-    what indexing them again takes. Each article is instead indexed again
-    from its stored entry, as when it was published (``_document``), in the
-    same order, so the merged segment holds the same postings
-    (``tests/test_index.py``).
-    """
-
-    def __init__(self, writer: SegmentWriter) -> None:
-        self._writer = writer
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._writer, name)
+    def __init__(self, ix) -> None:
+        self.storage, self.schema = ix.storage, ix.schema
+        self.chosen: list[Any] = []
 
     def add_reader(self, reader) -> None:
-        for docnum in reader.all_doc_ids():  # the articles not replaced since
-            entry = Entry.from_stored(reader.stored_fields(docnum)["data"])
-            self._writer.add_document(**_document(entry))
+        self.chosen.append(reader.segment())
 
 
-def _merge_small(writer: SegmentWriter, segments: list) -> list:
-    """Whoosh's ``MERGE_SMALL`` (which segments a publish's commit merges), merging by ``_Readding``."""
-    return MERGE_SMALL(_Readding(writer), segments)
+def _to_merge(ix, segments: list) -> list:
+    """Return the segments Whoosh's ``MERGE_SMALL`` would merge now: none, or two or more."""
+    choosing = _Choosing(ix)
+    MERGE_SMALL(choosing, segments)
+    return choosing.chosen
+
+
+@dataclass
+class _MergePlan:
+    """One merge: its segments as they were chosen, and where the merged one is written."""
+
+    name: str  # the index folder the segments belong to
+    ix: Any
+    chosen: list[Any]
+    folder: Path  # a temp folder beside the index folders
+    merged: Any = None  # the merged segment, once written (None when all was deleted)
+    # (segment id, document number) -> document number in the merged segment
+    moved: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def merge_main(root: str) -> None:
+    """What the process a publish starts runs: merge the index under ``root`` at low priority."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s kb index merge: %(message)s")
+    with suppress(OSError):
+        os.nice(MERGE_NICENESS)
+    try:
+        SearchIndex(Path(root)).merge()
+    except Exception:
+        log.exception("merging the segments of the search index in %s failed", root)
+        sys.exit(1)
 
 
 def _parts(count: int, processes: int) -> list[range]:
@@ -511,11 +544,21 @@ class SearchIndex:
     :param root: folder holding ``CURRENT`` and the index folders
     :param rebuild: called (under the write lock) to repopulate an index that
         is missing or unreadable; it receives this object and must call ``build``
+    :param merge_in_background: after a publish, merge small segments in a
+        separate process (``merge_main``); off, the publishing thread merges
+        them itself once it has released the write lock
     """
 
-    def __init__(self, root: Path, *, rebuild: Callable[[SearchIndex], None] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        rebuild: Callable[[SearchIndex], None] | None = None,
+        merge_in_background: bool = False,
+    ):
         self.root = root
         self.rebuild = rebuild
+        self.merge_in_background = merge_in_background
         self._local = threading.local()
         self._write_depth = threading.local()
         # per index segment (segments never change but for deletions): field
@@ -548,7 +591,12 @@ class SearchIndex:
 
     @contextmanager
     def write_lock(self, timeout: float = WRITE_TIMEOUT) -> Iterator[None]:
-        """Hold the index write lock (an flock, released by the OS if the process dies)."""
+        """Hold the index write lock (an flock, released by the OS if the process dies).
+
+        Nested blocks in one thread share the outermost's lock. Once the
+        outermost block ends without an error, the merge an update inside it
+        found due is started (``_merge_when_due``).
+        """
         depth = getattr(self._write_depth, "n", 0)
         if depth:
             self._write_depth.n = depth + 1
@@ -577,6 +625,7 @@ class SearchIndex:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+        self._merge_when_due()
 
     def build(self, entries: Iterable[Entry | None], *, processes: int | None = None) -> int:
         """Build a whole new index from ``entries`` and swap it in; return the document count.
@@ -650,6 +699,11 @@ class SearchIndex:
         if not self.root.is_dir():
             return
         self._remove_old(keep=name or "")
+        with self._merge_lock() as free:
+            if free:  # else a merge is writing one of them
+                for path in self.root.glob("merge-*.tmp"):
+                    log.warning("removing an interrupted merge's folder %s", path)
+                    shutil.rmtree(path, ignore_errors=True)
         folder = self.root / name if name else None
         if folder is None or not folder.is_dir():
             return
@@ -673,7 +727,11 @@ class SearchIndex:
                 child.unlink(missing_ok=True)
 
     def update(self, entries: Iterable[Entry] = (), delete_keys: Iterable[str] = ()) -> None:
-        """Replace or add ``entries`` and delete ``delete_keys`` in one commit."""
+        """Replace or add ``entries`` and delete ``delete_keys`` in one commit.
+
+        The commit adds a segment and merges none; if a merge is due, it
+        starts once the write lock is released (``_merge_when_due``).
+        """
         with self.write_lock():
             try:
                 ix = self._open_index()
@@ -681,11 +739,197 @@ class SearchIndex:
                 self.ensure()
                 ix = self._open_index()
             with _writer(ix) as writer:
-                writer.mergetype = _merge_small
+                writer.mergetype = NO_MERGE
                 for key in delete_keys:
                     writer.delete_by_term("key", key)
                 for entry in entries:
                     writer.update_document(**_document(entry))
+            segments = ix._read_toc().segments
+            if _to_merge(ix, segments):
+                self._write_depth.merge_due = max(
+                    getattr(self._write_depth, "merge_due", 0),
+                    1 + (len(segments) > SEGMENTS_CROWDED),
+                )
+
+    # --- merging -------------------------------------------------------------
+
+    def _merge_when_due(self) -> None:
+        """Start the merge an update of this thread found due: in the background, or here and now.
+
+        Here and now too when segments are crowded (merges lagging or failing)
+        or a process cannot be started. A failed merge is logged, not raised:
+        the publish that made it due is already committed.
+        """
+        due = getattr(self._write_depth, "merge_due", 0)
+        if not due:
+            return
+        self._write_depth.merge_due = 0
+        if self.merge_in_background and due == 1:
+            with self._merge_lock() as free:
+                pass
+            if not free:  # the merging process looks again once it is done
+                return
+            try:
+                self._start_merging_process()
+                return
+            except OSError:
+                log.exception("could not start a process to merge the index: merging here")
+        try:
+            self.merge()
+        except Exception:
+            log.exception("merging the segments of the search index failed")
+
+    def _start_merging_process(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(_CODE_ROOT), env.get("PYTHONPATH")) if p
+        )
+        code = "import sys; from kb.index import merge_main; merge_main(sys.argv[1])"
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(self.root)], stdin=subprocess.DEVNULL, env=env
+        )
+        # reap it when it ends (no zombie, no warning about a process left running)
+        threading.Thread(target=process.wait, name="kb-merge-wait", daemon=True).start()
+
+    @contextmanager
+    def _merge_lock(self) -> Iterator[bool]:
+        """Try to hold the merge lock without waiting; yield whether it is held."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / "merge.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def merge(self) -> bool:
+        """Merge the small segments publishes left, as ``MERGE_SMALL`` chooses; True if any merged.
+
+        Returns False at once when another merge holds the merge lock: that
+        one looks again for segments to merge after it lets go of the lock,
+        so a publish that found it held needs no merge of its own.
+        """
+        merged = False
+        for _ in range(1000):  # bounded: the index could keep changing under an endless loop
+            with self._merge_lock() as held:
+                if not held:
+                    return merged
+                while self._merge_once():
+                    merged = True
+            if not self._merge_wanted():
+                break
+        return merged
+
+    def _merge_wanted(self) -> bool:
+        try:
+            ix = self._open_index()
+            return bool(_to_merge(ix, ix._read_toc().segments))
+        except IndexUnavailable:
+            return False
+
+    def _merge_once(self) -> bool:
+        """Merge the segments due now into one; False when none are due or the index changed."""
+        plan = self._merge_plan()
+        if plan is None:
+            return False
+        started = time.perf_counter()
+        try:
+            try:
+                self._merge_write(plan)
+            except OSError:
+                if self._current_name() != plan.name:  # rebuilt meanwhile; the old folder is gone
+                    return False
+                raise
+            swapped = self._merge_swap(plan)
+            log.info(
+                "%s %d segments (%d articles) of %s in %.0f ms",
+                "merged" if swapped else "dropped a merge of",
+                len(plan.chosen),
+                len(plan.moved),
+                plan.name,
+                (time.perf_counter() - started) * 1000,
+            )
+            return swapped
+        finally:
+            shutil.rmtree(plan.folder, ignore_errors=True)
+
+    def _merge_plan(self) -> _MergePlan | None:
+        """Choose the segments to merge (under the write lock, briefly)."""
+        with self.write_lock():
+            name = self._current_name()
+            try:
+                ix = self._open_index()
+            except IndexUnavailable:
+                return None
+            chosen = _to_merge(ix, ix._read_toc().segments)
+        if not chosen or name is None:
+            return None
+        return _MergePlan(name, ix, chosen, self.root / f"merge-{uuid.uuid4().hex}.tmp")
+
+    def _merge_write(self, plan: _MergePlan) -> None:
+        """Write the chosen segments' live articles as one segment in the plan's temp folder.
+
+        Each article is indexed again from its stored entry, as when it was
+        published, in the order Whoosh's own merge gives them. Whoosh's
+        ``add_reader`` copies a segment term by term instead, a matcher for
+        each term: merging 64 articles took 400 to 500 ms, about twice what
+        indexing them again takes.
+        """
+        plan.folder.mkdir()
+        target = whoosh_index.create_in(str(plan.folder), make_schema())
+        with _writer(target, _BuildWriter) as writer:
+            writer.mergetype = NO_MERGE
+            for segment in plan.chosen:
+                reader = SegmentReader(plan.ix.storage, plan.ix.schema, segment)
+                try:
+                    for docnum in reader.all_doc_ids():  # the articles not replaced by then
+                        plan.moved[segment.segid, docnum] = writer.docnum
+                        stored = reader.stored_fields(docnum)["data"]
+                        writer.add_document(**_document(Entry.from_stored(stored)))
+                finally:
+                    reader.close()
+        written = target._read_toc().segments
+        plan.merged = written[0] if written else None
+
+    def _merge_swap(self, plan: _MergePlan) -> bool:
+        """Commit the merged segment in place of the chosen ones (under the write lock).
+
+        Articles replaced or deleted since the plan are deleted in the merged
+        segment too. Nothing is committed (False) when the index was rebuilt
+        or one of the chosen segments is gone.
+        """
+        with self.write_lock():
+            if self._current_name() != plan.name:
+                return False
+            ix = self._open_index()
+            toc = ix._read_toc()
+            now = {segment.segid: segment for segment in toc.segments}
+            chosen = {segment.segid for segment in plan.chosen}
+            if not chosen <= now.keys():
+                return False
+            segments = [segment for segment in toc.segments if segment.segid not in chosen]
+            if plan.merged is not None:
+                for segid in chosen:
+                    for docnum in now[segid].deleted_docs():
+                        moved = plan.moved.get((segid, docnum))
+                        if moved is not None:
+                            plan.merged.delete_document(moved)
+                prefix = f"{plan.merged.segment_id()}."
+                for path in plan.folder.iterdir():
+                    if path.name.startswith(prefix):
+                        os.replace(path, self.root / plan.name / path.name)
+                segments.append(plan.merged)
+            generation = toc.generation + 1
+            TOC(toc.schema, segments, generation).write(ix.storage, ix.indexname)
+            clean_files(ix.storage, ix.indexname, generation, segments)
+            return True
 
     # --- reading ---------------------------------------------------------------
 

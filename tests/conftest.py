@@ -75,6 +75,9 @@ def make_app(tmp_path: Path) -> Callable:
             "CONTENT_DIR": content_dir,
             "DATA_DIR": tmp_path / "data",
             "SECRET_KEY": "test-secret",
+            # merges right after each publish, not in a process racing the test
+            # (tests/test_index.py and the gunicorn tests run the process)
+            "MERGE_IN_BACKGROUND": False,
         }
         config.update(settings)
         return create_app(config)
@@ -121,6 +124,7 @@ def sample_app_in(root: Path, **settings):
             "CONTENT_DIR": root / "content",
             "DATA_DIR": root / "data",
             "SECRET_KEY": "test-secret",
+            "MERGE_IN_BACKGROUND": False,
             **settings,
         }
     )

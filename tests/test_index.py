@@ -127,6 +127,191 @@ def test_publishes_merge_segments_into_what_a_build_indexes(tmp_path):
     assert postings_by_key(merged) == postings_by_key(built)
 
 
+def segment_count(index: SearchIndex) -> int:
+    return len(index.segments())
+
+
+def publish_until_a_merge_is_due(index: SearchIndex, start: int = 0) -> int:
+    """Update different articles until a merge is due; return how many were updated."""
+    n = start
+    while not index._merge_wanted():
+        index.update([entry(f"p{n}", revision=n + 1, title=f"Parcel {n}?")])
+        n += 1
+        assert n < start + 50, "Whoosh's MERGE_SMALL never chose segments to merge"
+    return n
+
+
+def in_background_not_started(tmp_path, monkeypatch) -> tuple[SearchIndex, list[int]]:
+    """An index that merges in the background, whose merging process is never started."""
+    started = []
+    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
+    monkeypatch.setattr(index, "_start_merging_process", lambda: started.append(1))
+    index.build([entry("base", title="Base article")])
+    return index, started
+
+
+def test_a_merge_keeps_the_replacements_and_deletions_made_while_it_wrote(tmp_path, monkeypatch):
+    index, _ = in_background_not_started(tmp_path, monkeypatch)
+    count = publish_until_a_merge_is_due(index)
+    versions = {f"p{n}": entry(f"p{n}", revision=n + 1, title=f"Parcel {n}?") for n in range(count)}
+    plan = index._merge_plan()
+    chosen = {s.segid for s in plan.chosen}
+    assert len(chosen) >= 2
+    index._merge_write(plan)
+    # meanwhile (outside the write lock): a publish replaces one merged article,
+    # another is retired, and a new one is added
+    versions["p0"] = entry("p0", revision=100, title="Parcel zero, revised?")
+    index.update([versions["p0"], entry("new", title="A new parcel?")], delete_keys=["en:p1"])
+    del versions["p1"]
+    assert index._merge_swap(plan)
+    assert not chosen & index.segments()  # replaced by the merged segment
+    assert index.get("en:p0").revision == 100
+    assert index.get("en:p1") is None
+    assert titles_matching(index, "zero") == [("p0", 100)]
+    assert index.doc_count() == len(versions) + 2
+    built = SearchIndex(tmp_path / "built")
+    built.build(
+        [
+            entry("base", title="Base article"),
+            *versions.values(),
+            entry("new", title="A new parcel?"),
+        ]
+    )
+    assert postings_by_key(index) == postings_by_key(built)
+
+
+@pytest.mark.parametrize("when", ["after writing", "while reading the old folder"])
+def test_a_merge_is_dropped_when_the_index_is_rebuilt_meanwhile(tmp_path, monkeypatch, when):
+    index, _ = in_background_not_started(tmp_path, monkeypatch)
+    publish_until_a_merge_is_due(index)
+    write = SearchIndex._merge_write
+
+    def rebuilt_meanwhile(self, plan):
+        if when == "after writing":
+            write(self, plan)
+        self.build([entry("rebuilt", title="Rebuilt")])
+        if when != "after writing":
+            raise FileNotFoundError("a segment file of the removed folder")
+
+    monkeypatch.setattr(SearchIndex, "_merge_write", rebuilt_meanwhile)
+    assert index.merge() is False
+    assert [e.id for e in index.entries(lang="en")] == ["rebuilt"]
+    assert not list((tmp_path / "ix").glob("merge-*"))
+
+
+def test_a_merge_is_dropped_when_its_segments_were_merged_by_another_writer(tmp_path, monkeypatch):
+    """E.g. a worker still running an older version, whose publishes merged in Whoosh's commit."""
+    index, _ = in_background_not_started(tmp_path, monkeypatch)
+    count = publish_until_a_merge_is_due(index)
+    plan = index._merge_plan()
+    index._merge_write(plan)
+    with index.write_lock():
+        index._open_index().writer().commit(optimize=True)
+    assert segment_count(index) == 1
+    assert index._merge_swap(plan) is False
+    assert segment_count(index) == 1
+    assert index.doc_count() == count + 1
+
+
+def test_only_one_merge_runs_at_a_time(tmp_path, monkeypatch):
+    index, _ = in_background_not_started(tmp_path, monkeypatch)
+    publish_until_a_merge_is_due(index)
+    before = index.segments()
+    fd = os.open(tmp_path / "ix" / "merge.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another merge runs
+        assert index.merge() is False
+        assert index.segments() == before
+    finally:
+        os.close(fd)
+    assert index.merge() is True
+    assert not index._merge_wanted()
+    assert segment_count(index) < len(before)
+
+
+def test_a_killed_merges_folder_is_removed_unless_a_merge_is_writing_it(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a")])
+    leftover = tmp_path / "ix" / "merge-0123456789abcdef0123456789abcdef.tmp"
+    leftover.mkdir()
+    (leftover / "_MAIN_x.seg").write_bytes(b"half a segment")
+    fd = os.open(tmp_path / "ix" / "merge.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with index.write_lock():
+            index.remove_leftovers()
+        assert leftover.exists()
+    finally:
+        os.close(fd)
+    with index.write_lock():
+        index.remove_leftovers()
+    assert not leftover.exists()
+    assert index.get("en:a") is not None
+
+
+def test_a_publish_leaves_the_merge_to_a_process_of_its_own(tmp_path):
+    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
+    index.build([entry("base", title="Base article")])
+    count = publish_until_a_merge_is_due(index)
+    deadline = time.monotonic() + 60
+    while index._merge_wanted() or list((tmp_path / "ix").glob("merge-*")):
+        assert time.monotonic() < deadline, "no process merged the segments"
+        time.sleep(0.1)
+    assert segment_count(index) < count + 1
+    assert index.doc_count() == count + 1
+    assert titles_matching(index, "parcel") == [(f"p{n}", n + 1) for n in range(count)]
+
+
+def test_crowded_segments_are_merged_by_the_publish_itself(tmp_path, monkeypatch):
+    from kb.index import SEGMENTS_CROWDED
+
+    index, started = in_background_not_started(tmp_path, monkeypatch)
+    most = 0
+    for n in range(SEGMENTS_CROWDED + 10):
+        index.update([entry(f"p{n}", revision=n + 1, title=f"Parcel {n}?")])
+        most = max(most, segment_count(index))
+    assert started  # each due merge was left to a process that never came
+    assert most == SEGMENTS_CROWDED  # the publish that made one more merged them at once
+    assert segment_count(index) < SEGMENTS_CROWDED
+
+
+def test_a_publish_merges_itself_when_no_process_can_start(tmp_path, monkeypatch, caplog):
+    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
+
+    def cannot_start():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(index, "_start_merging_process", cannot_start)
+    index.build([entry("base", title="Base article")])
+    count = 0
+    while "could not start a process to merge" not in caplog.text:
+        assert not index._merge_wanted()
+        index.update([entry(f"p{count}", revision=1, title=f"Parcel {count}?")])
+        count += 1
+        assert count < 50
+    assert not index._merge_wanted()  # the publish merged them itself
+    assert segment_count(index) < count + 1
+
+
+def test_a_failed_merge_leaves_the_publish_that_made_it_due(tmp_path, monkeypatch, caplog):
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("base", title="Base article")])
+
+    def fails(self, plan):
+        plan.folder.mkdir()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(SearchIndex, "_merge_write", fails)
+    count = 0
+    while "merging the segments of the search index failed" not in caplog.text:
+        index.update([entry(f"p{count}", revision=1, title=f"Parcel {count}?")])
+        count += 1
+        assert count < 50
+    assert index.get(f"en:p{count - 1}") is not None
+    assert index._merge_wanted()
+    assert not list((tmp_path / "ix").glob("merge-*"))
+
+
 def test_update_seen_by_another_process(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.build([entry("a", revision=1)])

@@ -27,7 +27,11 @@ class KnowledgeBase:
         self.data_dir: Path = config["DATA_DIR"]
         self.db_path = self.data_dir / "kb.sqlite"
         self.source_lang: str = config["SOURCE_LANG"]
-        self.index = SearchIndex(self.data_dir / "index", rebuild=self._rebuild)
+        self.index = SearchIndex(
+            self.data_dir / "index",
+            rebuild=self._rebuild,
+            merge_in_background=bool(config["MERGE_IN_BACKGROUND"]),
+        )
         options = engine_options(config)
         self.engine = AnswerEngine(
             self.index,
