@@ -123,10 +123,12 @@ class _MappedFile(_whoosh_compound.BufferFile):
 _whoosh_compound.BufferFile = _MappedFile
 
 WRITE_TIMEOUT = 30.0
-# the process merging segments after a publish runs at this lower priority
+# the process merging segments after a publish runs at this lower priority, and
+# waits this long for more publishes before it ends (starting one costs 0.4 s of CPU)
 MERGE_NICENESS = 10
-# with more segments than this (merges lagging or failing), a publish merges them itself
-SEGMENTS_CROWDED = 32
+MERGE_LINGER = 30.0
+# with more segments than this (merges lagging or failing), a publish merges some itself
+SEGMENTS_CROWDED = 24
 # where ``kb`` is imported from, for the merging process
 _CODE_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION = "3"
@@ -435,13 +437,13 @@ class _MergePlan:
     moved: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
-def merge_main(root: str) -> None:
+def merge_main(root: str, linger: str = "0") -> None:
     """What the process a publish starts runs: merge the index under ``root`` at low priority."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kb index merge: %(message)s")
     with suppress(OSError):
         os.nice(MERGE_NICENESS)
     try:
-        SearchIndex(Path(root)).merge()
+        SearchIndex(Path(root)).merge(linger=float(linger))
     except Exception:
         log.exception("merging the segments of the search index in %s failed", root)
         sys.exit(1)
@@ -590,12 +592,15 @@ class SearchIndex:
     # --- writing ---------------------------------------------------------------
 
     @contextmanager
-    def write_lock(self, timeout: float = WRITE_TIMEOUT) -> Iterator[None]:
+    def write_lock(self, timeout: float = WRITE_TIMEOUT, poll: float = 0.02) -> Iterator[None]:
         """Hold the index write lock (an flock, released by the OS if the process dies).
 
         Nested blocks in one thread share the outermost's lock. Once the
         outermost block ends without an error, the merge an update inside it
         found due is started (``_merge_when_due``).
+
+        :param poll: seconds between tries (an flock is not handed over in
+            turn: whoever tries first after it is let go gets it)
         """
         depth = getattr(self._write_depth, "n", 0)
         if depth:
@@ -616,7 +621,7 @@ class SearchIndex:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise IndexUnavailable("the index is busy; try again") from None
-                    time.sleep(0.02)
+                    time.sleep(poll)
             self._write_depth.n = 1
             try:
                 yield
@@ -745,26 +750,31 @@ class SearchIndex:
                 for entry in entries:
                     writer.update_document(**_document(entry))
             segments = ix._read_toc().segments
-            if _to_merge(ix, segments):
-                self._write_depth.merge_due = max(
-                    getattr(self._write_depth, "merge_due", 0),
-                    1 + (len(segments) > SEGMENTS_CROWDED),
-                )
+            if not _to_merge(ix, segments):
+                return
+            if len(segments) <= SEGMENTS_CROWDED:
+                self._write_depth.merge_due = True
+                return
+            # merges lag (a script publishing without a pause) or fail: merge some
+            # here, so no more than about SEGMENTS_CROWDED are searched; a merge in
+            # another process that chose the same segments then gives up its own
+            try:
+                self._merge_once()
+            except Exception:  # the publish itself is committed: it must stand
+                log.exception("merging the segments of the search index failed")
 
     # --- merging -------------------------------------------------------------
 
     def _merge_when_due(self) -> None:
         """Start the merge an update of this thread found due: in the background, or here and now.
 
-        Here and now too when segments are crowded (merges lagging or failing)
-        or a process cannot be started. A failed merge is logged, not raised:
-        the publish that made it due is already committed.
+        Here and now too when a process cannot be started. A failed merge is
+        logged, not raised: the publish that made it due is already committed.
         """
-        due = getattr(self._write_depth, "merge_due", 0)
-        if not due:
+        if not getattr(self._write_depth, "merge_due", False):
             return
-        self._write_depth.merge_due = 0
-        if self.merge_in_background and due == 1:
+        self._write_depth.merge_due = False
+        if self.merge_in_background:
             with self._merge_lock() as free:
                 pass
             if not free:  # the merging process looks again once it is done
@@ -784,9 +794,11 @@ class SearchIndex:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(_CODE_ROOT), env.get("PYTHONPATH")) if p
         )
-        code = "import sys; from kb.index import merge_main; merge_main(sys.argv[1])"
+        code = "import sys; from kb.index import merge_main; merge_main(*sys.argv[1:])"
         process = subprocess.Popen(
-            [sys.executable, "-c", code, str(self.root)], stdin=subprocess.DEVNULL, env=env
+            [sys.executable, "-c", code, str(self.root), str(MERGE_LINGER)],
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
         # reap it when it ends (no zombie, no warning about a process left running)
         threading.Thread(target=process.wait, name="kb-merge-wait", daemon=True).start()
@@ -809,30 +821,49 @@ class SearchIndex:
         finally:
             os.close(fd)
 
-    def merge(self) -> bool:
+    def merge(self, *, linger: float = 0.0) -> bool:
         """Merge the small segments publishes left, as ``MERGE_SMALL`` chooses; True if any merged.
 
         Returns False at once when another merge holds the merge lock: that
         one looks again for segments to merge after it lets go of the lock,
         so a publish that found it held needs no merge of its own.
+
+        :param linger: seconds to keep the lock after the last merge, merging
+            what further publishes leave (the process a publish starts: a run
+            of edits is then merged by one process)
         """
         merged = False
         for _ in range(1000):  # bounded: the index could keep changing under an endless loop
             with self._merge_lock() as held:
                 if not held:
                     return merged
-                while self._merge_once():
-                    merged = True
-            if not self._merge_wanted():
+                idle_since = time.monotonic()
+                while True:
+                    seen = self._commit_stamp()
+                    if self._merge_once():
+                        merged, idle_since = True, time.monotonic()
+                        continue
+                    if time.monotonic() - idle_since >= linger or not self.root.is_dir():
+                        break
+                    while self._commit_stamp() == seen and time.monotonic() < idle_since + linger:
+                        time.sleep(0.2)
+            if not self.merge_pending():
                 break
         return merged
 
-    def _merge_wanted(self) -> bool:
+    def _commit_stamp(self) -> tuple[Any, int | None]:
+        """Return what changes with every commit: ``CURRENT``, and the time of its folder."""
+        name = self._current_name()
+        return self._pointer_stamp(), _mtime_ns(self.root / name) if name else None
+
+    def merge_pending(self) -> bool:
         try:
             ix = self._open_index()
             return bool(_to_merge(ix, ix._read_toc().segments))
         except IndexUnavailable:
             return False
+        except OSError:  # a merge or a rebuild removed a segment as it was read: look again
+            return True
 
     def _merge_once(self) -> bool:
         """Merge the segments due now into one; False when none are due or the index changed."""
@@ -844,7 +875,7 @@ class SearchIndex:
             try:
                 self._merge_write(plan)
             except OSError:
-                if self._current_name() != plan.name:  # rebuilt meanwhile; the old folder is gone
+                if not self._still_there(plan):  # rebuilt or merged meanwhile: files are gone
                     return False
                 raise
             swapped = self._merge_swap(plan)
@@ -861,17 +892,31 @@ class SearchIndex:
             shutil.rmtree(plan.folder, ignore_errors=True)
 
     def _merge_plan(self) -> _MergePlan | None:
-        """Choose the segments to merge (under the write lock, briefly)."""
-        with self.write_lock():
-            name = self._current_name()
-            try:
-                ix = self._open_index()
-            except IndexUnavailable:
-                return None
+        """Choose the segments to merge from the latest table of contents.
+
+        Without the write lock (a busy publisher would keep it from a
+        low-priority process): a table of contents is written whole before it
+        replaces the last, and only a merge or a rebuild removes segments.
+        """
+        try:
+            ix = self._open_index()
             chosen = _to_merge(ix, ix._read_toc().segments)
-        if not chosen or name is None:
+        except (IndexUnavailable, OSError):  # being rebuilt or merged: look again later
             return None
+        if not chosen:
+            return None
+        name = Path(ix.storage.folder).name
         return _MergePlan(name, ix, chosen, self.root / f"merge-{uuid.uuid4().hex}.tmp")
+
+    def _still_there(self, plan: _MergePlan) -> bool:
+        """Return True when every segment ``plan`` chose is still in the live index."""
+        if self._current_name() != plan.name:
+            return False
+        try:
+            now = {segment.segid for segment in self._open_index()._read_toc().segments}
+        except (IndexUnavailable, OSError):
+            return False
+        return {segment.segid for segment in plan.chosen} <= now
 
     def _merge_write(self, plan: _MergePlan) -> None:
         """Write the chosen segments' live articles as one segment in the plan's temp folder.
@@ -905,7 +950,8 @@ class SearchIndex:
         segment too. Nothing is committed (False) when the index was rebuilt
         or one of the chosen segments is gone.
         """
-        with self.write_lock():
+        # waiting on a busy publisher: try often (nothing is handed over in turn)
+        with self.write_lock(timeout=300, poll=0.002):
             if self._current_name() != plan.name:
                 return False
             ix = self._open_index()

@@ -134,7 +134,7 @@ def segment_count(index: SearchIndex) -> int:
 def publish_until_a_merge_is_due(index: SearchIndex, start: int = 0) -> int:
     """Update different articles until a merge is due; return how many were updated."""
     n = start
-    while not index._merge_wanted():
+    while not index.merge_pending():
         index.update([entry(f"p{n}", revision=n + 1, title=f"Parcel {n}?")])
         n += 1
         assert n < start + 50, "Whoosh's MERGE_SMALL never chose segments to merge"
@@ -213,6 +213,20 @@ def test_a_merge_is_dropped_when_its_segments_were_merged_by_another_writer(tmp_
     assert index.doc_count() == count + 1
 
 
+def test_a_merge_chooses_and_writes_while_a_publish_holds_the_write_lock(tmp_path, monkeypatch):
+    index, _ = in_background_not_started(tmp_path, monkeypatch)
+    publish_until_a_merge_is_due(index)
+    fd = os.open(tmp_path / "ix" / "write.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a publish in progress
+        plan = index._merge_plan()
+        index._merge_write(plan)
+    finally:
+        os.close(fd)
+    assert index._merge_swap(plan)
+    assert not index.merge_pending()
+
+
 def test_only_one_merge_runs_at_a_time(tmp_path, monkeypatch):
     index, _ = in_background_not_started(tmp_path, monkeypatch)
     publish_until_a_merge_is_due(index)
@@ -225,7 +239,7 @@ def test_only_one_merge_runs_at_a_time(tmp_path, monkeypatch):
     finally:
         os.close(fd)
     assert index.merge() is True
-    assert not index._merge_wanted()
+    assert not index.merge_pending()
     assert segment_count(index) < len(before)
 
 
@@ -249,17 +263,35 @@ def test_a_killed_merges_folder_is_removed_unless_a_merge_is_writing_it(tmp_path
     assert index.get("en:a") is not None
 
 
-def test_a_publish_leaves_the_merge_to_a_process_of_its_own(tmp_path):
-    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
-    index.build([entry("base", title="Base article")])
-    count = publish_until_a_merge_is_due(index)
-    deadline = time.monotonic() + 60
-    while index._merge_wanted() or list((tmp_path / "ix").glob("merge-*")):
+def settled(index: SearchIndex, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while index.merge_pending() or list(index.root.glob("merge-*")):
         assert time.monotonic() < deadline, "no process merged the segments"
         time.sleep(0.1)
+
+
+def test_a_publish_leaves_the_merge_to_a_process_that_stays_for_the_next_ones(
+    tmp_path, monkeypatch
+):
+    import kb.index
+
+    monkeypatch.setattr(kb.index, "MERGE_LINGER", 10.0)
+    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
+    started = []
+    start = index._start_merging_process
+    monkeypatch.setattr(index, "_start_merging_process", lambda: started.append(start()))
+    index.build([entry("base", title="Base article")])
+    count = publish_until_a_merge_is_due(index)
+    settled(index)
+    assert len(started) == 1
     assert segment_count(index) < count + 1
-    assert index.doc_count() == count + 1
-    assert titles_matching(index, "parcel") == [(f"p{n}", n + 1) for n in range(count)]
+    for n in range(count, count + 12):  # more publishes while the process waits for them
+        index.update([entry(f"p{n}", revision=n + 1, title=f"Parcel {n}?")])
+    settled(index)
+    assert len(started) == 1  # the same process merged them
+    assert segment_count(index) < 12
+    assert index.doc_count() == count + 13
+    assert all(index.get(f"en:p{n}").revision == n + 1 for n in range(count + 12))
 
 
 def test_crowded_segments_are_merged_by_the_publish_itself(tmp_path, monkeypatch):
@@ -285,11 +317,11 @@ def test_a_publish_merges_itself_when_no_process_can_start(tmp_path, monkeypatch
     index.build([entry("base", title="Base article")])
     count = 0
     while "could not start a process to merge" not in caplog.text:
-        assert not index._merge_wanted()
+        assert not index.merge_pending()
         index.update([entry(f"p{count}", revision=1, title=f"Parcel {count}?")])
         count += 1
         assert count < 50
-    assert not index._merge_wanted()  # the publish merged them itself
+    assert not index.merge_pending()  # the publish merged them itself
     assert segment_count(index) < count + 1
 
 
@@ -308,7 +340,7 @@ def test_a_failed_merge_leaves_the_publish_that_made_it_due(tmp_path, monkeypatc
         count += 1
         assert count < 50
     assert index.get(f"en:p{count - 1}") is not None
-    assert index._merge_wanted()
+    assert index.merge_pending()
     assert not list((tmp_path / "ix").glob("merge-*"))
 
 
