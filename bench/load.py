@@ -452,6 +452,33 @@ def publish_and_watch(
     return figures
 
 
+def segments_after_publishing(index_root: Path, wait: float = 60) -> dict[str, float]:
+    """Count the index's segments after the publishes, and again once no merge is pending.
+
+    Every search visits every segment; merging them runs after each publish,
+    in a process of its own (``kb.index.SearchIndex.merge``).
+    """
+    from kb.index import SearchIndex  # the code under test, imported only here
+
+    index = SearchIndex(index_root)
+    right_after = len(index.segments())
+    started = time.perf_counter()
+    while index.merge_pending() and time.perf_counter() - started < wait:
+        time.sleep(0.1)
+    return {
+        "segments": right_after,
+        "segments_settled": len(index.segments()),
+        "settled_s": round(time.perf_counter() - started, 2),
+    }
+
+
+def segments_line(figures: dict) -> str:
+    return (
+        f"{figures['segments']} index segments right after, {figures['segments_settled']} "
+        f"once merges settled ({figures['settled_s']:.1f} s later)"
+    )
+
+
 def soak(
     server: serve.Server, lines: list[str], work: Path, seconds: float, token: str
 ) -> list[tuple[float, float]]:
@@ -606,13 +633,20 @@ def main() -> None:
                         targets,
                         publishes=args.publishes,
                     )
+                    segments = segments_after_publishing(data / "index")
                     figures.setdefault("publishes", []).append(
-                        {"workers": workers, "call_ms": pub.call_ms, "visible_ms": pub.visible_ms}
+                        {
+                            "workers": workers,
+                            "call_ms": pub.call_ms,
+                            "visible_ms": pub.visible_ms,
+                            **segments,
+                        }
                     )
                     print(
                         f"publish call median {statistics.median(pub.call_ms):.0f} ms, "
                         f"max {max(pub.call_ms):.0f}; visible everywhere median "
-                        f"{statistics.median(pub.visible_ms):.0f} ms, max {max(pub.visible_ms):.0f}",
+                        f"{statistics.median(pub.visible_ms):.0f} ms, max {max(pub.visible_ms):.0f}; "
+                        f"{segments_line(segments)}",
                         flush=True,
                     )
                     if args.soak and size == args.soak_size and workers == min(worker_counts):
@@ -722,6 +756,7 @@ def markdown(report: dict) -> str:
                 f"median {statistics.median(pub['call_ms']):.0f} ms, max {max(pub['call_ms']):.0f}; "
                 f"visible on every channel median {statistics.median(pub['visible_ms']):.0f} ms, "
                 f"max {max(pub['visible_ms']):.0f}"
+                + (f"; {segments_line(pub)}" if "segments" in pub else "")
             )
         soak_figures = figures.get("soak")
         if soak_figures:
