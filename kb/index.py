@@ -137,8 +137,8 @@ FIELD_BOOSTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 K1, B = 1.2, 0.75
 COORDINATION = 0.9
 _FOLDER_NAME = re.compile(r"ix-[0-9]{14}-[0-9a-f]{8}")
-# files in an index folder that are not Whoosh's data (its lock, our schema stamp)
-_NOT_DATA = {"MAIN_WRITELOCK", "SCHEMA"}
+# the name Whoosh gives an index in its folder (the default: one index per folder)
+_INDEX_NAME = "MAIN"
 # a full build of at least BUILD_SPLIT_FROM entries is written by this many
 # processes at once, each its own part of the entries; each one sorts up to
 # BUILD_LIMIT_MB of postings in memory before it spills them to disk
@@ -409,18 +409,22 @@ class _BuildWriter(SegmentWriter):
 class _Choosing:
     """A writer as Whoosh's merge policy sees it, noting the segments the policy would merge."""
 
-    def __init__(self, ix) -> None:
-        self.storage, self.schema = ix.storage, ix.schema
+    def __init__(self, storage, schema: Schema) -> None:
+        self.storage, self.schema = storage, schema
         self.chosen: list[Any] = []
 
     def add_reader(self, reader) -> None:
         self.chosen.append(reader.segment())
 
 
-def _to_merge(ix, segments: list) -> list:
-    """Return the segments Whoosh's ``MERGE_SMALL`` would merge now: none, or two or more."""
-    choosing = _Choosing(ix)
-    MERGE_SMALL(choosing, segments)
+def _to_merge(storage, toc) -> list:
+    """Return the segments of ``toc`` Whoosh's ``MERGE_SMALL`` would merge: none, or two or more.
+
+    From one table of contents read once (``ix.schema`` would read the
+    latest again, which a commit meanwhile may have replaced and deleted).
+    """
+    choosing = _Choosing(storage, toc.schema)
+    MERGE_SMALL(choosing, toc.segments)
     return choosing.chosen
 
 
@@ -429,7 +433,8 @@ class _MergePlan:
     """One merge: its segments as they were chosen, and where the merged one is written."""
 
     name: str  # the index folder the segments belong to
-    ix: Any
+    storage: Any
+    schema: Schema
     chosen: list[Any]
     folder: Path  # a temp folder beside the index folders
     merged: Any = None  # the merged segment, once written (None when all was deleted)
@@ -749,10 +754,10 @@ class SearchIndex:
                     writer.delete_by_term("key", key)
                 for entry in entries:
                     writer.update_document(**_document(entry))
-            segments = ix._read_toc().segments
-            if not _to_merge(ix, segments):
+            toc = ix._read_toc()
+            if not _to_merge(ix.storage, toc):
                 return
-            if len(segments) <= SEGMENTS_CROWDED:
+            if len(toc.segments) <= SEGMENTS_CROWDED:
                 self._write_depth.merge_due = True
                 return
             # merges lag (a script publishing without a pause) or fail: merge some
@@ -777,7 +782,7 @@ class SearchIndex:
         if self.merge_in_background:
             with self._merge_lock() as free:
                 pass
-            if not free:  # the merging process looks again once it is done
+            if not free:  # the merging process looks for new commits until it is done
                 return
             try:
                 self._start_merging_process()
@@ -857,9 +862,10 @@ class SearchIndex:
         return self._pointer_stamp(), _mtime_ns(self.root / name) if name else None
 
     def merge_pending(self) -> bool:
+        """Return True when ``MERGE_SMALL`` would merge some of the live index's segments now."""
         try:
             ix = self._open_index()
-            return bool(_to_merge(ix, ix._read_toc().segments))
+            return bool(_to_merge(ix.storage, ix._read_toc()))
         except IndexUnavailable:
             return False
         except OSError:  # a merge or a rebuild removed a segment as it was read: look again
@@ -900,13 +906,15 @@ class SearchIndex:
         """
         try:
             ix = self._open_index()
-            chosen = _to_merge(ix, ix._read_toc().segments)
+            toc = ix._read_toc()
+            chosen = _to_merge(ix.storage, toc)
         except (IndexUnavailable, OSError):  # being rebuilt or merged: look again later
             return None
         if not chosen:
             return None
         name = Path(ix.storage.folder).name
-        return _MergePlan(name, ix, chosen, self.root / f"merge-{uuid.uuid4().hex}.tmp")
+        folder = self.root / f"merge-{uuid.uuid4().hex}.tmp"
+        return _MergePlan(name, ix.storage, toc.schema, chosen, folder)
 
     def _still_there(self, plan: _MergePlan) -> bool:
         """Return True when every segment ``plan`` chose is still in the live index."""
@@ -932,7 +940,7 @@ class SearchIndex:
         with _writer(target, _BuildWriter) as writer:
             writer.mergetype = NO_MERGE
             for segment in plan.chosen:
-                reader = SegmentReader(plan.ix.storage, plan.ix.schema, segment)
+                reader = SegmentReader(plan.storage, plan.schema, segment)
                 try:
                     for docnum in reader.all_doc_ids():  # the articles not replaced by then
                         plan.moved[segment.segid, docnum] = writer.docnum
@@ -1091,7 +1099,7 @@ class SearchIndex:
         local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
         local.settled = None
         local.recent = {}
-        local.files = _fingerprint(self.root / name)
+        local.files = _fingerprint(self.root / name, searcher)
         return searcher
 
     def _open_searcher(self):
@@ -1205,12 +1213,27 @@ class SearchIndex:
         return self.searcher(verify=False).idf(field_name, term)
 
 
-def _fingerprint(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """Return ``{file: (inode, size, mtime)}`` of the index files in ``folder``."""
+def _fingerprint(folder: Path, searcher) -> dict[str, tuple[int, int, int]]:
+    """Return ``{file: (inode, size, mtime)}`` of the files of ``searcher``'s generation in ``folder``.
+
+    Only its table of contents and its segments' files: a commit under way
+    writes the files of its new segment in the same folder, and they change
+    (and go) before its table of contents makes the open generation stale.
+    """
+    reader = searcher.ixreader
+    toc = TOC._filename(_INDEX_NAME, reader.generation())
+    segments = []
+    for sub, _ in reader.leaf_readers():
+        segment = sub.segment() if hasattr(sub, "segment") else None
+        if segment is not None:  # an empty index's reader has none
+            segments.append(f"{segment.segment_id()}.")
     out = {}
     with suppress(OSError):
         for item in os.scandir(folder):
-            if item.name in _NOT_DATA or item.name.endswith(".tmp") or not item.is_file():
+            if (
+                not (item.name == toc or item.name.startswith(tuple(segments)))
+                or not item.is_file()
+            ):
                 continue
             st = item.stat()
             out[item.path] = (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -375,6 +375,69 @@ def test_a_settled_index_is_checked_by_its_folder_time_and_still_sees_updates(tm
     assert titles_matching(index, "refund") == [("a", 2)]
 
 
+def test_a_commit_under_way_is_not_taken_for_damage(tmp_path):
+    """A commit writes its new segment's files beside the open generation's, and they
+    change before its table of contents makes that generation stale."""
+
+    def rebuild(ix: SearchIndex) -> None:
+        raise AssertionError("a commit under way was taken for damage")
+
+    index = SearchIndex(tmp_path / "ix", rebuild=rebuild)
+    index.build([entry("a")])
+    folder = tmp_path / "ix" / (tmp_path / "ix" / "CURRENT").read_text()
+    half = folder / "MAIN_0123456789abcdef.trm"
+    half.write_bytes(b"")  # a writer has just created it
+    first = index.searcher()
+    half.write_bytes(b"postings")  # and goes on writing it
+    assert index.searcher() is first
+    half.unlink()  # assembled into its segment's compound file
+    assert index.searcher() is first
+
+
+@pytest.mark.slow
+def test_readers_never_rebuild_while_publishes_and_merges_commit(tmp_path):
+    """Two reader processes check the index before every search while a writer
+    publishes without a pause and a merging process commits too."""
+    code = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from kb.index import SearchIndex
+
+def rebuild(ix):
+    sys.exit("a reader took a commit for damage")
+
+index, searches = SearchIndex(Path(sys.argv[1]), rebuild=rebuild), 0
+end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    index.search("en", ["parcel"], public_only=False)
+    searches += 1
+print(searches)
+"""
+    index = SearchIndex(tmp_path / "ix", merge_in_background=True)
+    index.build([entry(f"p{n}", title=f"Parcel {n}?") for n in range(200)])
+    root = os.path.dirname(os.path.dirname(__file__))
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "ix"), root, "6"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    n, end = 0, time.monotonic() + 6
+    while time.monotonic() < end:
+        index.update([entry(f"p{n % 200}", revision=n + 2, title=f"Parcel {n}?")])
+        n += 1
+    for reader in readers:
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err
+        assert int(out) > 100
+    assert n > 50
+    settled(index)
+
+
 def test_delete_and_generation(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.build([entry("a"), entry("b")])
