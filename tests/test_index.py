@@ -433,8 +433,8 @@ print(searches)
     for reader in readers:
         out, err = reader.communicate(timeout=60)
         assert reader.returncode == 0, err
-        assert int(out) > 100
-    assert n > 50
+        assert int(out) > 20  # searched (a busy CI machine still manages hundreds)
+    assert n > 20  # committed: 50 or more even while the whole suite runs beside it
     settled(index)
 
 
