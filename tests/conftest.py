@@ -76,7 +76,7 @@ def make_app(tmp_path: Path) -> Callable:
             "DATA_DIR": tmp_path / "data",
             "SECRET_KEY": "test-secret",
             # merges right after each publish, not in a process racing the test
-            # (tests/test_index.py and the gunicorn tests run the process)
+            # (tests/test_index.py starts the real process; gunicorn tests use the default)
             "MERGE_IN_BACKGROUND": False,
         }
         config.update(settings)
