@@ -117,11 +117,7 @@ class ReconcileReport:
 
 def _live_revisions(db: sqlite_utils.Database) -> dict[str, store.Revision]:
     """Return the latest non-retired revision of every article (no parsing: cheap)."""
-    return {
-        key: rev
-        for key, rev in store.latest_revisions(db).items()
-        if not rev.retired and rev.text is not None
-    }
+    return {key: rev for key, rev in store.latest_revisions(db).items() if rev.live}
 
 
 def _parse_revision(key: str, rev: store.Revision) -> Article | None:

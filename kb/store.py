@@ -220,6 +220,11 @@ class Revision:
     def retired(self) -> bool:
         return self.action == "retire"
 
+    @property
+    def live(self) -> bool:
+        """Whether this revision, if it is its article's newest, is served: not retired, has text."""
+        return not self.retired and self.text is not None
+
 
 _REVISION_COLUMNS = (
     "article_id, lang, revision, action, content_hash, text, path, author, note, created_at"
@@ -278,7 +283,7 @@ class LiveKeys:
         if live is None:
             lang, sep, article_id = key.partition(":")
             rev = latest_revision(self._db, article_id, lang) if sep else None
-            live = self._known[key] = rev is not None and not rev.retired and rev.text is not None
+            live = self._known[key] = rev is not None and rev.live
         return live
 
 
