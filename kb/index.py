@@ -41,7 +41,7 @@ import traceback
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -615,26 +615,14 @@ class SearchIndex:
             finally:
                 self._write_depth.n -= 1
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise IndexUnavailable("the index is busy; try again") from None
-                    time.sleep(poll)
+        with _flocked(self.root / "write.lock", timeout, poll) as held:
+            if not held:
+                raise IndexUnavailable("the index is busy; try again")
             self._write_depth.n = 1
             try:
                 yield
             finally:
                 self._write_depth.n = 0
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
         self._merge_when_due()
 
     def build(self, entries: Iterable[Entry | None], *, processes: int | None = None) -> int:
@@ -808,23 +796,9 @@ class SearchIndex:
         # reap it when it ends (no zombie, no warning about a process left running)
         threading.Thread(target=process.wait, name="kb-merge-wait", daemon=True).start()
 
-    @contextmanager
-    def _merge_lock(self) -> Iterator[bool]:
-        """Try to hold the merge lock without waiting; yield whether it is held."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / "merge.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+    def _merge_lock(self) -> AbstractContextManager[bool]:
+        """Try to hold the merge lock without waiting; the block gets whether it is held."""
+        return _flocked(self.root / "merge.lock")
 
     def merge(self, *, linger: float = 0.0) -> bool:
         """Merge the small segments publishes left, as ``MERGE_SMALL`` chooses; True if any merged.
@@ -918,13 +892,22 @@ class SearchIndex:
 
     def _still_there(self, plan: _MergePlan) -> bool:
         """Return True when every segment ``plan`` chose is still in the live index."""
-        if self._current_name() != plan.name:
-            return False
         try:
-            now = {segment.segid for segment in self._open_index()._read_toc().segments}
+            return self._live_toc(plan) is not None
         except (IndexUnavailable, OSError):
             return False
-        return {segment.segid for segment in plan.chosen} <= now
+
+    def _live_toc(self, plan: _MergePlan) -> tuple[Any, Any] | None:
+        """Return the live index and its table of contents; None once it lacks a segment ``plan`` chose.
+
+        :raises IndexUnavailable: when the live index cannot be opened
+        """
+        if self._current_name() != plan.name:  # rebuilt since
+            return None
+        ix = self._open_index()
+        toc = ix._read_toc()
+        now = {segment.segid for segment in toc.segments}
+        return (ix, toc) if {segment.segid for segment in plan.chosen} <= now else None
 
     def _merge_write(self, plan: _MergePlan) -> None:
         """Write the chosen segments' live articles as one segment in the plan's temp folder.
@@ -960,14 +943,12 @@ class SearchIndex:
         """
         # waiting on a busy publisher: try often (nothing is handed over in turn)
         with self.write_lock(timeout=300, poll=0.002):
-            if self._current_name() != plan.name:
+            live = self._live_toc(plan)
+            if live is None:
                 return False
-            ix = self._open_index()
-            toc = ix._read_toc()
+            ix, toc = live
             now = {segment.segid: segment for segment in toc.segments}
             chosen = {segment.segid for segment in plan.chosen}
-            if not chosen <= now.keys():
-                return False
             segments = [segment for segment in toc.segments if segment.segid not in chosen]
             if plan.merged is not None:
                 for segid in chosen:
@@ -1211,6 +1192,34 @@ class SearchIndex:
     def field_idf(self, field_name: str, term: str) -> float:
         """Return the inverse document frequency of ``term`` in ``field_name``."""
         return self.searcher(verify=False).idf(field_name, term)
+
+
+@contextmanager
+def _flocked(path: Path, timeout: float = 0.0, poll: float = 0.02) -> Iterator[bool]:
+    """Hold an exclusive flock on ``path`` (made if missing) for the block.
+
+    Released by the OS if the process dies. Tries every ``poll`` seconds;
+    the block gets False (and no lock) once ``timeout`` has run out.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(poll)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _fingerprint(folder: Path, searcher) -> dict[str, tuple[int, int, int]]:
