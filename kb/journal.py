@@ -189,11 +189,15 @@ class Recorder:
     """Queues recorded answers and writes them in batches from a background thread.
 
     The answer path only calls ``record`` (a queue append). The thread starts
-    on first use in each process (gunicorn forks workers after import), writes
-    whatever is queued at most every ``interval`` seconds, and drains at exit.
+    on first use in each process (gunicorn forks workers after import) and
+    sleeps until an answer is queued. It then lets the batch gather for
+    ``interval`` seconds (less when ``flush`` asks), and writes all of it, so
+    a busy worker commits one transaction per interval rather than one per
+    answer. Writing as each answer came cost a cache hit a third of its
+    throughput under gunicorn. It drains at exit.
 
     :param path: the journal file
-    :param interval: seconds between writes when few answers are queued
+    :param interval: seconds an answer may wait in the queue before it is written
     """
 
     def __init__(self, path: Path, *, interval: float = 0.5) -> None:
@@ -202,6 +206,7 @@ class Recorder:
         self.dropped = 0
         self.written = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._hurry = threading.Event()
         self._pending = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -224,6 +229,7 @@ class Recorder:
             return
         done = threading.Event()
         self._queue.put(done)
+        self._hurry.set()  # after the put: the writer clears it before it drains
         done.wait(timeout)
 
     def _ensure_thread(self) -> None:
@@ -235,6 +241,7 @@ class Recorder:
             self._pid = os.getpid()
             self._pending = 0
             self._queue = queue.SimpleQueue()  # a queue inherited through fork is not ours
+            self._hurry = threading.Event()
             self._thread = threading.Thread(target=self._run, name="kb-journal", daemon=True)
             self._thread.start()
             atexit.register(self.flush)
@@ -242,33 +249,27 @@ class Recorder:
     def _run(self) -> None:
         db = connect(self.path)
         while True:
-            batch: list[Ask] = []
-            waiters: list[threading.Event] = []
-            try:
-                item = self._queue.get(timeout=self.interval)
-            except queue.Empty:
-                continue
+            items = [self._queue.get()]  # asleep until something is queued
+            self._hurry.wait(self.interval)  # let the batch gather, unless a flush waits
+            self._hurry.clear()
             while True:
-                if isinstance(item, threading.Event):
-                    waiters.append(item)
-                else:
-                    batch.append(item)
-                if len(batch) >= BATCH:
-                    break
                 try:
-                    item = self._queue.get_nowait()
+                    items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            if batch:
+            batch = [item for item in items if isinstance(item, Ask)]
+            for start in range(0, len(batch), BATCH):
+                chunk = batch[start : start + BATCH]
                 try:
-                    self.written += write(db, batch)
+                    self.written += write(db, chunk)
                 except Exception:  # the journal must never take an answer down
-                    log.exception("could not write %d recorded answers", len(batch))
-                    self.dropped += len(batch)
+                    log.exception("could not write %d recorded answers", len(chunk))
+                    self.dropped += len(chunk)
                 with self._lock:
-                    self._pending -= len(batch)
-            for waiter in waiters:
-                waiter.set()
+                    self._pending -= len(chunk)
+            for waiter in items:
+                if isinstance(waiter, threading.Event):
+                    waiter.set()
 
 
 @dataclass(frozen=True)

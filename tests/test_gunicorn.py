@@ -10,6 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -83,3 +84,22 @@ def test_sidebar_refuses_without_sign_in_on_every_worker(server):
             get(f"{base}/agent/search?q=refund&lang=en")
         assert info.value.code == 401
         info.value.close()
+
+
+def test_a_vote_and_a_receipt_find_an_answer_another_worker_just_gave(server):
+    # answers reach the journal in batches, per worker: a vote or a receipt that
+    # lands on another worker waits for that worker's batch instead of a 404
+    base, tmp_path, _ = server
+    env = serve.kb_env(tmp_path / "content", tmp_path / "data")
+    editor = serve.make_token(env, "editor", "editor")
+    for n in range(8):  # new connections: the requests spread over the workers
+        first, second = (
+            json.loads(get(f"{base}/api/v1/answer?q={quote(f'{QUESTION} {n}{m}')}&lang=en"))["ref"]
+            for m in "ab"
+        )
+        status, _, text = serve.http(f"{base}/api/v1/receipts/{first}", token=editor)
+        assert status == 200 and json.loads(text)["ref"] == first, text
+        status, _, text = serve.http(
+            f"{base}/api/v1/feedback", method="POST", body={"ref": second, "helpful": True}
+        )
+        assert status == 201, text

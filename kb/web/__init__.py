@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 
 from kb import answer_tests, content, i18n, journal, publish, store
 from kb import lang as langs
 from kb.answers import PUBLIC, Answer, AnswerEngine, engine_options
-from kb.errors import ReadOnlyNode, UnknownLanguage
+from kb.errors import ArticleNotFound, ReadOnlyNode, UnknownLanguage
 from kb.index import SearchIndex
+
+T = TypeVar("T")
 
 
 class KnowledgeBase:
@@ -143,6 +147,29 @@ class KnowledgeBase:
             if has_request_context():  # see ``kb.web.caching.FrontCache``
                 g.setdefault("kb_asks", []).append(ask if replayable else None)
         return ref
+
+    def once_recorded(self, call: Callable[[], T]) -> T:
+        """Return ``call()``, trying again while the answer it names may still be queued.
+
+        ``call`` raises ``ArticleNotFound`` for an unknown ref. Answers reach the
+        journal in batches (``journal.Recorder``): this worker's are written at
+        once on ``flush``, another worker's within its ``interval``.
+        """
+        waited_for = None
+        while True:
+            try:
+                return call()
+            except ArticleNotFound:
+                if self.recorder is None:
+                    raise
+                now = time.monotonic()
+                if waited_for is None:
+                    self.recorder.flush()  # this worker's queued answers
+                    waited_for = now + 1.5 * self.recorder.interval  # another worker's batch
+                elif now >= waited_for:
+                    raise
+                else:
+                    time.sleep(min(0.05, waited_for - now))
 
     def _rebuild(self, index: SearchIndex) -> None:
         db = self.connect()

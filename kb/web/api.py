@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -10,7 +9,7 @@ from flask_login import current_user
 
 from kb import auth, drafts, feedback, i18n, journal, publish
 from kb.answers import Answer, Candidate
-from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
+from kb.errors import BadRequest, UnknownLanguage
 from kb.index import Entry
 from kb.publish import faq_url
 from kb.web import client_key, current_kb, get_db, get_journal, request_lang
@@ -258,25 +257,16 @@ def post_feedback():
 
 
 def record_vote(kb, **fields) -> feedback.Feedback:
-    """Store a vote; if its answer is not in the journal yet (written in batches), wait for it."""
-    for attempt in range(3):
-        try:
-            return feedback.vote(get_journal(), client=client_key(), **fields)
-        except ArticleNotFound:
-            if attempt == 2 or kb.recorder is None:
-                raise
-            if attempt == 0:
-                kb.recorder.flush()  # this worker's queued answers
-            else:
-                time.sleep(kb.recorder.interval)  # another worker's next batch
-    raise AssertionError("unreachable")
+    """Store a vote on a recorded answer (see ``KnowledgeBase.once_recorded``)."""
+    return kb.once_recorded(lambda: feedback.vote(get_journal(), client=client_key(), **fields))
 
 
 @bp.get("/receipts/<ref>")
 def get_receipt(ref: str):
     """What exactly was served for answer ``ref`` (editors' tokens)."""
     token_user("editor")
-    return jsonify(journal.receipt(get_journal(), get_db(), ref).as_json())
+    receipt = current_kb().once_recorded(lambda: journal.receipt(get_journal(), get_db(), ref))
+    return jsonify(receipt.as_json())
 
 
 @bp.get("/openapi.json")
