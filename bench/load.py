@@ -520,7 +520,9 @@ def main() -> None:
         "--duration; 0 for none)",
     )
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
-    parser.add_argument("--publishes", type=int, default=20)
+    parser.add_argument(
+        "--publishes", type=int, default=20, help="edits to publish and time (0: none)"
+    )
     parser.add_argument("--soak", type=float, default=0, help="seconds of soak at --soak-size")
     parser.add_argument(
         "--soak-size",
@@ -542,6 +544,8 @@ def main() -> None:
         return
     if args.warmup is None:
         args.warmup = args.duration
+    if args.publishes < 0:
+        parser.error("--publishes must be 0 or more")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -625,30 +629,31 @@ def main() -> None:
                     figures.setdefault("rss_parts_mb", {})[workers] = memory
                     print(f"RSS per worker: {rss_line(memory)}", flush=True)
                     # publishes at every worker count (the targets name 2 workers)
-                    targets = [a for a in articles if a.audience == "public"][: args.publishes]
-                    pub = publish_and_watch(
-                        server.base,
-                        publisher,
-                        content,
-                        targets,
-                        publishes=args.publishes,
-                    )
-                    segments = segments_after_publishing(data / "index")
-                    figures.setdefault("publishes", []).append(
-                        {
-                            "workers": workers,
-                            "call_ms": pub.call_ms,
-                            "visible_ms": pub.visible_ms,
-                            **segments,
-                        }
-                    )
-                    print(
-                        f"publish call median {statistics.median(pub.call_ms):.0f} ms, "
-                        f"max {max(pub.call_ms):.0f}; visible everywhere median "
-                        f"{statistics.median(pub.visible_ms):.0f} ms, max {max(pub.visible_ms):.0f}; "
-                        f"{segments_line(segments)}",
-                        flush=True,
-                    )
+                    if args.publishes:
+                        targets = [a for a in articles if a.audience == "public"][: args.publishes]
+                        pub = publish_and_watch(
+                            server.base,
+                            publisher,
+                            content,
+                            targets,
+                            publishes=args.publishes,
+                        )
+                        segments = segments_after_publishing(data / "index")
+                        figures.setdefault("publishes", []).append(
+                            {
+                                "workers": workers,
+                                "call_ms": pub.call_ms,
+                                "visible_ms": pub.visible_ms,
+                                **segments,
+                            }
+                        )
+                        print(
+                            f"publish call median {statistics.median(pub.call_ms):.0f} ms, "
+                            f"max {max(pub.call_ms):.0f}; visible everywhere median "
+                            f"{statistics.median(pub.visible_ms):.0f} ms, max {max(pub.visible_ms):.0f}; "
+                            f"{segments_line(segments)}",
+                            flush=True,
+                        )
                     if args.soak and size == args.soak_size and workers == min(worker_counts):
                         mixed = [line for c in channels for line in lists[c][:3000]]
                         random.Random(1).shuffle(mixed)

@@ -190,3 +190,10 @@ def test_the_targets_table_says_which_targets_a_run_met():
         "no growth over a 5-minute soak (second half within 1 %)": "met |",
     }
     assert load.targets({"sizes": {"1000": figures}}) == []  # no 10k corpus in the run
+
+
+def test_a_run_without_publishes_leaves_their_targets_out():
+    figures = {"results": [_result("floor", 1000)], "rebuild_s": 14.0}
+    lines = load.targets({"sizes": {"10000": figures}})
+    assert any("full rebuild" in line for line in lines)
+    assert not any("publish" in line for line in lines)
