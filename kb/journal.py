@@ -15,12 +15,15 @@ revision was served, when and where.
 from __future__ import annotations
 
 import atexit
+import base64
 import datetime as dt
+import hmac
 import logging
 import os
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -38,9 +41,34 @@ BATCH = 500
 MAX_PENDING = 20_000  # beyond this the writer is not keeping up: drop and count
 
 
-def new_ref() -> str:
-    """Return a fresh, unguessable answer reference."""
-    return secrets.token_urlsafe(12)
+_NONCE, _STAMP, _SIGNATURE = 12, 5, 7  # bytes of a ref: 24, written as 32 characters
+
+
+def new_ref(key: bytes) -> str:
+    """Return a fresh, unguessable answer reference, stamped with when it was made.
+
+    The stamp is signed with ``key`` (the app's secret key), so ``fresh``
+    can tell a reference this node handed out moments ago (its answer may
+    still be queued for the journal) from an old or made-up one.
+    """
+    body = secrets.token_bytes(_NONCE) + int(time.time()).to_bytes(_STAMP, "big")
+    signature = hmac.new(key, body, "sha256").digest()[:_SIGNATURE]
+    return base64.urlsafe_b64encode(body + signature).decode("ascii")
+
+
+def fresh(ref: object, key: bytes, seconds: float, *, now: float | None = None) -> bool:
+    """True when ``ref`` is one ``new_ref(key)`` made within the last ``seconds``."""
+    if not isinstance(ref, str) or len(ref) != 4 * (_NONCE + _STAMP + _SIGNATURE) // 3:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(ref.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return False
+    body, signature = raw[: _NONCE + _STAMP], raw[_NONCE + _STAMP :]
+    if not hmac.compare_digest(signature, hmac.new(key, body, "sha256").digest()[:_SIGNATURE]):
+        return False
+    age = (time.time() if now is None else now) - int.from_bytes(body[_NONCE:], "big")
+    return -1 <= age <= seconds  # a second's rounding (the stamp is whole seconds)
 
 
 def utc_iso(when: dt.datetime | None = None) -> str:

@@ -78,6 +78,20 @@ def test_a_recorded_answer_is_written_within_the_interval_without_a_flush(tmp_pa
     assert recorder.written == 1
 
 
+def test_a_ref_is_fresh_only_when_made_with_this_key_moments_ago():
+    key = b"k" * 32
+    ref = journal.new_ref(key)
+    assert len(ref) == 32 and ref != journal.new_ref(key)
+    assert journal.fresh(ref, key, 10)
+    assert not journal.fresh(ref, b"another key", 10)
+    assert not journal.fresh(ref, key, 10, now=time.time() + 60)  # too old
+    assert not journal.fresh(ref, key, 10, now=time.time() - 60)  # from the future
+    tampered = ("A" if ref[0] != "A" else "B") + ref[1:]
+    assert not journal.fresh(tampered, key, 10)
+    for junk in (None, 5, "", "A" * 32, "é" * 32, "!" * 32, ref[:-4], ref + "AAAA"):
+        assert not journal.fresh(junk, key, 10), junk
+
+
 def _record_in_child(path, n):
     recorder = journal.Recorder(path, interval=0.05)
     for i in range(n):

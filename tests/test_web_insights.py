@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -138,6 +139,24 @@ def test_feedback_api_rejects_bad_bodies(app, body, status):
     response = app.test_client().post("/api/v1/feedback", json=body)
     assert response.status_code == status
     assert "message" in response.get_json()["error"]
+
+
+def test_only_a_ref_this_node_just_handed_out_is_waited_for(app):
+    # an answer may still be queued for the journal (another worker's batch), but a
+    # made-up ref must get its 404 at once: waiting on it would tie up a worker
+    kb = app.extensions["kb"]
+    kb.recorder.interval = 0.4  # a wait for another worker's batch: 0.6 s
+    client = app.test_client()
+    for ref in (journal.new_ref(b"another node's key"), "A" * 32, "nope"):
+        started = time.monotonic()
+        assert (
+            client.post("/api/v1/feedback", json={"ref": ref, "helpful": True}).status_code == 404
+        )
+        assert time.monotonic() - started < 0.3, ref
+    started = time.monotonic()  # well signed and fresh, but never recorded: waited for, then 404
+    ref = journal.new_ref(kb.ref_key)
+    assert client.post("/api/v1/feedback", json={"ref": ref, "helpful": True}).status_code == 404
+    assert time.monotonic() - started >= 0.6
 
 
 def test_feedback_api_needs_json_and_limits_size(app):

@@ -18,6 +18,8 @@ from kb.errors import ArticleNotFound, ReadOnlyNode, UnknownLanguage
 from kb.index import SearchIndex
 
 T = TypeVar("T")
+# an answer ref younger than this may still be queued for the journal (a worker under load)
+FRESH_REF_SECONDS = 10.0
 
 
 class KnowledgeBase:
@@ -53,6 +55,7 @@ class KnowledgeBase:
         self.categories: dict[str, dict[str, str]] = {}
         self.journal_path = self.data_dir / "journal.sqlite"
         self.recorder = journal.Recorder(self.journal_path) if config["RECORD_QUESTIONS"] else None
+        self.ref_key = str(config["SECRET_KEY"]).encode()  # signs answer refs (journal.new_ref)
         self.retention_days = int(config["RETENTION_DAYS"])
         self.read_only = bool(config["READ_ONLY"])
         self.last_reconcile: publish.ReconcileReport | None = None
@@ -140,7 +143,7 @@ class KnowledgeBase:
         :param replayable: the front cache may send the response again, recording
             this row under a fresh ref (not for an answer the time limit cut short)
         """
-        ref = journal.new_ref()
+        ref = journal.new_ref(self.ref_key)
         if self.recorder is not None:
             ask = journal.Ask(ref=ref, at=journal.utc_iso(), **fields)
             self.recorder.record(ask)
@@ -148,19 +151,21 @@ class KnowledgeBase:
                 g.setdefault("kb_asks", []).append(ask if replayable else None)
         return ref
 
-    def once_recorded(self, call: Callable[[], T]) -> T:
-        """Return ``call()``, trying again while the answer it names may still be queued.
+    def once_recorded(self, ref: object, call: Callable[[], T]) -> T:
+        """Return ``call()``, trying again while the answer ``ref`` names may still be queued.
 
         ``call`` raises ``ArticleNotFound`` for an unknown ref. Answers reach the
         journal in batches (``journal.Recorder``): this worker's are written at
-        once on ``flush``, another worker's within its ``interval``.
+        once on ``flush``, another worker's within its ``interval``. Only a ref
+        this node handed out in the last ``FRESH_REF_SECONDS`` is waited for: an
+        old or made-up one is unknown at once, so it cannot keep a worker busy.
         """
         waited_for = None
         while True:
             try:
                 return call()
             except ArticleNotFound:
-                if self.recorder is None:
+                if self.recorder is None or not journal.fresh(ref, self.ref_key, FRESH_REF_SECONDS):
                     raise
                 now = time.monotonic()
                 if waited_for is None:

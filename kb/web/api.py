@@ -258,14 +258,16 @@ def post_feedback():
 
 def record_vote(kb, **fields) -> feedback.Feedback:
     """Store a vote on a recorded answer (see ``KnowledgeBase.once_recorded``)."""
-    return kb.once_recorded(lambda: feedback.vote(get_journal(), client=client_key(), **fields))
+    return kb.once_recorded(
+        fields.get("ref"), lambda: feedback.vote(get_journal(), client=client_key(), **fields)
+    )
 
 
 @bp.get("/receipts/<ref>")
 def get_receipt(ref: str):
     """What exactly was served for answer ``ref`` (editors' tokens)."""
     token_user("editor")
-    receipt = current_kb().once_recorded(lambda: journal.receipt(get_journal(), get_db(), ref))
+    receipt = current_kb().once_recorded(ref, lambda: journal.receipt(get_journal(), get_db(), ref))
     return jsonify(receipt.as_json())
 
 

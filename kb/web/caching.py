@@ -472,8 +472,9 @@ class FrontCache:
         """Send a recorded answer again as a new event: fresh ref, recorded like Flask does."""
         ask = kept.ask
         assert ask is not None
-        ref = journal.new_ref()
-        recorder = self.app.extensions["kb"].recorder
+        kb = self.app.extensions["kb"]
+        ref = journal.new_ref(kb.ref_key)
+        recorder = kb.recorder
         if recorder is not None:
             latency = round(1000 * (time.perf_counter() - started), 3)
             recorder.record(replace(ask, ref=ref, at=journal.utc_iso(), latency_ms=latency))

@@ -201,7 +201,7 @@ def _when(name: str) -> str | None:
 
 @bp.get("/receipts/<ref>")
 def receipt(ref: str):
-    found = current_kb().once_recorded(lambda: journal.receipt(get_journal(), get_db(), ref))
+    found = current_kb().once_recorded(ref, lambda: journal.receipt(get_journal(), get_db(), ref))
     return render_template("insights/receipt.html", lang="en", receipt=found)
 
 
