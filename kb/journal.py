@@ -7,9 +7,10 @@ Nothing personal is kept: the normalised question, never an address (feedback
 rate limits use a keyed hash of it), and rows older than the retention period
 go with ``kb prune``.
 
-Each recorded answer has a random ``ref``. Channels return it with the answer;
-feedback must name it, and ``receipt(ref)`` says exactly which article
-revision was served, when and where.
+Each recorded answer has a random ``ref``, stamped with when it was made and
+signed (``new_ref``). Channels return it with the answer; feedback must name
+it, and ``receipt(ref)`` says exactly which article revision was served, when
+and where.
 """
 
 from __future__ import annotations
