@@ -52,7 +52,7 @@ def test_recorder_writes_in_batches_and_flush_waits(tmp_path):
 def test_a_busy_recorder_writes_one_transaction_per_interval(tmp_path, monkeypatch):
     # answers arriving one by one must not each cost a transaction: under
     # gunicorn that took a third of a cache hit's throughput
-    recorder = journal.Recorder(tmp_path / "j.sqlite", interval=0.5)
+    recorder = journal.Recorder(tmp_path / "j.sqlite", interval=1.0)
     writes = []
     real_write = journal.write
     monkeypatch.setattr(
