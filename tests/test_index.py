@@ -59,6 +59,21 @@ def test_build_and_read(tmp_path):
     assert [e.id for e in index.entries(lang="en")] == ["a", "b"]
 
 
+def test_look_ups_skip_replaced_and_deleted_articles_in_every_segment(tmp_path):
+    # get and entries read the term table and postings, not a query: deleted
+    # documents of older segments must stay out, and unknown terms find nothing
+    index = SearchIndex(tmp_path / "ix")
+    index.build([entry("a"), entry("b"), entry("a", lang="ru")])
+    index.update([entry("a", revision=2)])
+    index.update(delete_keys=["en:b"])
+    assert len(index.segments()) > 1
+    assert index.get("en:a").revision == 2 and index.get("en:b") is None
+    assert sorted((e.lang, e.revision) for e in index.entries(id="a")) == [("en", 2), ("ru", 1)]
+    assert index.entries(id="b") == [] and index.entries(id="nope") == []
+    assert [e.id for e in index.entries(lang="en")] == ["a"]
+    assert index.entries(lang="en", id="a")[0].revision == 2  # two terms: the query path
+
+
 def test_update_serves_only_the_new_revision_in_the_same_thread(tmp_path):
     """whoosh-reloaded's Searcher.refresh() keeps the replaced document; we reopen instead."""
     index = SearchIndex(tmp_path / "ix")
