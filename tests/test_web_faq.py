@@ -100,6 +100,24 @@ def test_article_page_has_receipt_jsonld_title_and_translations(sample_client, e
     assert "Content-Security-Policy" in r.headers
 
 
+@pytest.mark.parametrize(
+    ("article", "translated"),
+    [
+        ("cancel-before-shipping", {"en", "ru", "tr", "az", "fa", "ar"}),
+        ("cancel-after-shipping", {"en"}),
+    ],
+)
+def test_the_language_switcher_leads_to_the_translation_or_the_language_home(
+    sample_client, article, translated
+):
+    page, _ = get_page(sample_client, f"/en/articles/{article}")
+    links = {a["hreflang"]: a["href"] for a in page.find("a") if a.get("hreflang")}
+    assert links == {
+        code: f"/{code}/articles/{article}" if code in translated else f"/{code}/"
+        for code in ("en", "ru", "tr", "az", "fa", "ar")
+    }
+
+
 def test_arabic_article_is_right_to_left(sample_client):
     page, _ = get_page(sample_client, "/ar/articles/cancel-before-shipping")
     assert page.find("html")[0]["dir"] == "rtl"
