@@ -1108,7 +1108,7 @@ class SearchIndex:
         """Return the entry stored under ``lang:id``, or None.
 
         A look-up in the term table, not a query (``document(key=...)``):
-        80 us against 160 at 10k articles, on every FAQ page and answer.
+        80 us against 160 at 10k articles, on every article page and API look-up.
         """
         searcher = self.searcher()
         docnum = searcher.document_number(key=key)  # deleted documents are skipped
