@@ -53,8 +53,11 @@ def new_ref(key: bytes) -> str:
     still be queued for the journal) from an old or made-up one.
     """
     body = secrets.token_bytes(_NONCE) + int(time.time()).to_bytes(_STAMP, "big")
-    signature = hmac.new(key, body, "sha256").digest()[:_SIGNATURE]
-    return base64.urlsafe_b64encode(body + signature).decode("ascii")
+    return base64.urlsafe_b64encode(body + _signature(key, body)).decode("ascii")
+
+
+def _signature(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, body, "sha256").digest()[:_SIGNATURE]
 
 
 def fresh(ref: object, key: bytes, seconds: float, *, now: float | None = None) -> bool:
@@ -66,7 +69,7 @@ def fresh(ref: object, key: bytes, seconds: float, *, now: float | None = None) 
     except (ValueError, UnicodeEncodeError):
         return False
     body, signature = raw[: _NONCE + _STAMP], raw[_NONCE + _STAMP :]
-    if not hmac.compare_digest(signature, hmac.new(key, body, "sha256").digest()[:_SIGNATURE]):
+    if not hmac.compare_digest(signature, _signature(key, body)):
         return False
     age = (time.time() if now is None else now) - int.from_bytes(body[_NONCE:], "big")
     return -1 <= age <= seconds  # a second's rounding (the stamp is whole seconds)
