@@ -39,10 +39,13 @@ import threading
 import time
 import traceback
 import uuid
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field, fields
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -298,14 +301,91 @@ class _Lengths:
         self._perdoc = perdoc
         self._fields: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def by_doc(self, fieldname: str) -> list[int]:
+        """Return the length of ``fieldname`` in each document, by document number."""
         lengths = self._fields.get(fieldname)
         if lengths is None:
             read = self._perdoc.doc_field_length
             lengths = self._fields[fieldname] = [
                 read(d, fieldname, 0) for d in range(self._perdoc.doc_count_all())
             ]
-        return lengths[docnum] or default
+        return lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.by_doc(fieldname)[docnum] or default
+
+
+def _terms_in_order(pool) -> Iterator[tuple[str, bytes, Sequence[tuple]]]:
+    """Yield each term of a build's posting pool with its postings, as Whoosh's sort would.
+
+    Terms come in (field, term) order, each term's postings in document order:
+    documents are added in order, and a document has one posting per term and
+    field. Held in memory, the pool is grouped by term and only the terms
+    sorted, instead of sorting a million postings (half of a 10k-article
+    build) and grouping them again; spilled to disk, Whoosh merges its runs.
+    """
+    if pool.runs:
+        for (name, text), group in groupby(pool.iter_postings(), key=itemgetter(0, 1)):
+            yield name, text, list(group)
+        return
+    fields: dict[str, dict[bytes, list[tuple]]] = {}
+    terms: dict[bytes, list[tuple]] = {}
+    last = None
+    for posting in pool.current:
+        name, text = posting[0], posting[1]
+        if name is not last:  # the pool holds each document's field as one run
+            terms = fields.setdefault(name, {})
+            last = name
+        found = terms.get(text)
+        if found is None:
+            terms[text] = [posting]
+        else:
+            found.append(posting)
+    for name in sorted(fields):
+        terms = fields[name]
+        for text in sorted(terms):
+            yield name, text, terms[text]
+
+
+def _add_postings(
+    fieldwriter, schema: Schema, lengths: _Lengths, terms: Iterable[tuple[str, bytes, Sequence]]
+) -> None:
+    """Write terms' postings as Whoosh's ``FieldWriter.add_postings`` does, a term at a time.
+
+    Whoosh passes each posting through three calls and updates a block's
+    statistics one posting at a time. Here each term's postings are cut into
+    Whoosh's blocks, and a block's buffers and statistics are set at once
+    from the same values in the same order, so the files written are the
+    same, byte for byte (``tests/test_index.py``). The pool of a build holds
+    no spelling words (``docnum == -1``): this schema never makes them.
+    """
+    lastfn = None
+    field_lengths: list[int] = []
+    for fieldname, btext, postings in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lastfn, field_lengths = fieldname, lengths.by_doc(fieldname)
+        fieldwriter.start_term(btext)
+        postwriter = fieldwriter._postwriter
+        limit = postwriter._blocklimit
+        _, _, docnums, weights, values = zip(*postings, strict=True)
+        for start in range(0, len(docnums), limit):
+            if start:  # Whoosh writes a full block when the next posting arrives
+                postwriter._write_block()
+            ids = docnums[start : start + limit]
+            block_weights = weights[start : start + limit]
+            postwriter._ids = array("I", ids)
+            postwriter._weights = array("f", block_weights)
+            postwriter._values = [v for v in values[start : start + limit] if v]
+            postwriter._maxweight = max(0, *block_weights)
+            present = [n for n in (field_lengths[d] for d in ids) if n]
+            postwriter._minlength = min(present) if present else None
+            postwriter._maxlength = max(present, default=0)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
 
 
 def _pool_extend(pool, name: str, posts: list[tuple]) -> None:
@@ -400,7 +480,9 @@ class _BuildWriter(SegmentWriter):
         self.perdocwriter.close()
         perdoc = self.per_document_reader()
         try:
-            self.fieldwriter.add_postings(self.schema, _Lengths(perdoc), self.pool.iter_postings())
+            _add_postings(
+                self.fieldwriter, self.schema, _Lengths(perdoc), _terms_in_order(self.pool)
+            )
             self.fieldwriter.close()
         finally:
             perdoc.close()

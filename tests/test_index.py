@@ -836,15 +836,27 @@ def _lengths(index: SearchIndex) -> dict:
     }
 
 
-@pytest.mark.parametrize("limit_mb", [256, 0.05])  # 0.05 MB: the pool spills runs to disk
-def test_the_build_writer_writes_the_index_whoosh_writes(tmp_path, monkeypatch, limit_mb):
-    """The build adds postings in bulk and reads lengths field by field: the same index."""
+@pytest.mark.parametrize(
+    ("limit_mb", "block"),
+    [
+        (256, 128),
+        (0.05, 128),  # 0.05 MB: the pool spills runs to disk
+        (256, 3),  # blocks of 3 postings: most terms fill several
+    ],
+)
+def test_the_build_writer_writes_the_index_whoosh_writes(tmp_path, monkeypatch, limit_mb, block):
+    """The build adds postings in bulk, reads lengths field by field and writes a term's
+    postings a block at a time: the same index."""
+    from whoosh.codec.whoosh3 import W3Codec
     from whoosh.writing import SegmentWriter
 
     from kb import index as kb_index
     from kb.index import _BuildWriter
 
     monkeypatch.setattr(kb_index, "BUILD_LIMIT_MB", limit_mb)
+    blocklimit, *others = W3Codec.__init__.__defaults__
+    assert blocklimit == 128  # Whoosh's own, which the first two cases keep
+    monkeypatch.setattr(W3Codec.__init__, "__defaults__", (block, *others))
     entries = sample_app_in(tmp_path / "app").extensions["kb"].index.entries()
     ours = SearchIndex(tmp_path / "ours")
     ours.build(entries, processes=1)
@@ -854,6 +866,7 @@ def test_the_build_writer_writes_the_index_whoosh_writes(tmp_path, monkeypatch, 
     whooshs.build(entries, processes=1)
     expected = _term_statistics(whooshs)
     assert any(stats[3] > 1 for stats in expected.values())  # lengths were recorded
+    assert max(stats[1] for stats in expected.values()) > 2 * block or block == 128
     assert _term_statistics(ours) == expected
     assert _index_content(ours) == _index_content(whooshs)
     assert _lengths(ours) == _lengths(whooshs)
