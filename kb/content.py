@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -456,31 +457,49 @@ class Scan:
         return [p for p in self.problems if p.level == "error"]
 
 
-def article_files(content_dir: Path) -> Iterator[Path]:
-    """Yield article files below ``content_dir``, skipping names starting with ``_`` or ``.``."""
-    for path in sorted(content_dir.rglob("*.md")):
-        rel = path.relative_to(content_dir)
-        if any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        yield path
+def article_paths(content_dir: Path) -> list[str]:
+    """Return the article files below ``content_dir`` as POSIX paths relative to it, sorted.
+
+    Names starting with ``_`` or ``.`` are skipped, folders included, and
+    symbolic links to folders are not followed. The order is ``Path``'s (part
+    by part), so "a/b.md" comes before "a-b.md" as it always did.
+    """
+    top = os.fspath(content_dir)
+    found = []
+    for folder, folders, names in os.walk(top):
+        folders[:] = [name for name in folders if not name.startswith(("_", "."))]
+        rel = os.path.relpath(folder, top)
+        prefix = "" if rel == os.curdir else rel.replace(os.sep, "/") + "/"
+        found.extend(
+            prefix + name
+            for name in names
+            if name.endswith(".md") and not name.startswith(("_", "."))
+        )
+    return sorted(found, key=lambda rel: rel.split("/"))
 
 
-def _read_text(content_dir: Path, path: Path) -> tuple[str, str]:
-    """Return an article file's path relative to ``content_dir`` and its text.
+def _read_text(content_dir: Path, rel: str) -> str:
+    """Return the text of the article file at ``rel`` below ``content_dir``.
+
+    Newlines are read as text mode reads them ("\r\n" and "\r" become "\n").
 
     :raises ArticleInvalid: when the file is too large, not UTF-8 or unreadable
     """
-    rel = path.relative_to(content_dir).as_posix()
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        with open(os.path.join(content_dir, rel), "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise ArticleInvalid(
                 [Problem(rel, 1, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
             )
-        return rel, path.read_text("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ArticleInvalid([Problem(rel, 1, "file is not valid UTF-8")]) from None
     except OSError as exc:
         raise ArticleInvalid([Problem(rel, 1, f"cannot read file: {exc.strerror}")]) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def read_article(content_dir: Path, path: Path) -> Article:
@@ -488,8 +507,8 @@ def read_article(content_dir: Path, path: Path) -> Article:
 
     :raises ArticleInvalid: when the file cannot be read or parsed
     """
-    rel, text = _read_text(content_dir, path)
-    return parse_article(text, path=rel)
+    rel = path.relative_to(content_dir).as_posix()
+    return parse_article(_read_text(content_dir, rel), path=rel)
 
 
 # what parsing a file depends on besides its text and path: this module, the
@@ -547,9 +566,9 @@ def scan(content_dir: Path, *, known: dict[str, Known] | None = None) -> Scan:
     problems: list[Problem] = []
     found: dict[str, Known] = {}
     seen: dict[str, Article | Unchanged] = {}
-    for path in article_files(content_dir):
+    for rel in article_paths(content_dir):
         try:
-            rel, text = _read_text(content_dir, path)
+            text = _read_text(content_dir, rel)
             digest = file_digest(text) if known is not None else ""
             before = known.get(rel) if known else None
             if before is not None and before.digest == digest:

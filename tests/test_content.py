@@ -14,6 +14,7 @@ from kb.content import (
     Unchanged,
     check,
     check_articles,
+    file_digest,
     parse_article,
     phrase_map,
     read_article,
@@ -746,6 +747,39 @@ def test_scan_reports_duplicate_id_in_same_language(content_dir):
     ]
     assert [str(p) for p in result.problems] == [
         "en/returns/refund.md:1: error: duplicate id 'refund' in 'en': also in en/orders/refund.md"
+    ]
+
+
+def test_scan_keeps_the_first_file_in_path_order_part_by_part(content_dir):
+    """ "a/b.md" comes before "a-b.md" ("a" < "a-b.md"), though "/" sorts after "-"."""
+    for rel in ("en/general/a-b.md", "en/general/a/b.md", "en/general/a.b/c.md"):
+        path = content_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\nid: same\ntitle: T\nlang: en\n---\nBody.\n", encoding="utf-8")
+
+    result = scan(content_dir)
+    assert [a.path for a in result.articles] == ["en/general/a/b.md"]
+    assert [p.path for p in result.problems] == ["en/general/a-b.md", "en/general/a.b/c.md"]
+
+
+def test_scan_reads_crlf_files_and_reports_unreadable_ones(content_dir):
+    crlf = content_dir / "en" / "general" / "crlf.md"
+    crlf.parent.mkdir(parents=True)
+    crlf.write_bytes(b"---\r\nid: crlf\r\ntitle: T\r\nlang: en\r\n---\r\nBody.\r\rMore.\r\n")
+    (content_dir / "en" / "general" / "latin1.md").write_bytes("caf\u00e9".encode("latin-1"))
+    (content_dir / "en" / "general" / "big.md").write_bytes(b"x" * (MAX_FILE_BYTES + 1))
+    (content_dir / "en" / "general" / "gone.md").symlink_to(content_dir / "nowhere.md")
+
+    result = scan(content_dir, known={})
+    (article,) = result.articles
+    assert article.body == "Body.\n\nMore.\n"
+    assert result.known["en/general/crlf.md"].digest == file_digest(
+        "---\nid: crlf\ntitle: T\nlang: en\n---\nBody.\n\nMore.\n"
+    )
+    assert [(p.path, p.message) for p in result.problems] == [
+        ("en/general/big.md", "file is larger than 256 KiB"),
+        ("en/general/gone.md", "cannot read file: No such file or directory"),
+        ("en/general/latin1.md", "file is not valid UTF-8"),
     ]
 
 
