@@ -635,6 +635,25 @@ class AnswerEngine:
             raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
         return entry
 
+    def article_versions(
+        self, article_id: str, lang: str, *, audience: str = PUBLIC
+    ) -> tuple[Entry, list[Entry]]:
+        """Return one article and its every language version, itself included.
+
+        What ``article`` and ``translations`` return, with one look-up in the
+        index instead of two: an article page and the article API show both,
+        and a page no worker has rendered yet spends a tenth of its time here.
+
+        :raises ArticleNotFound: when it does not exist or is not for ``audience``
+        """
+        if lang not in langs.LANGUAGES:
+            raise UnknownLanguage(f"unknown language {lang!r}")
+        versions = self.translations(article_id, audience=audience)
+        for entry in versions:
+            if entry.lang == lang:
+                return entry, versions
+        raise ArticleNotFound(f"no article {article_id!r} in {lang!r}")
+
     def translations(self, article_id: str, *, audience: str = PUBLIC) -> list[Entry]:
         """Return every language version of an article, in the order of ``LANGUAGES``."""
         found = {e.lang: e for e in self.index.entries(id=article_id)}

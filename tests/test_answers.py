@@ -226,6 +226,30 @@ def test_translations_in_language_order(engine):
     assert langs == ["en", "ru", "tr", "az", "fa", "ar"]
 
 
+def test_an_article_comes_with_its_versions_as_article_and_translations_give_them(
+    make_app, content_dir
+):
+    write_article(content_dir, "refund", "Refund", "Five days.")
+    write_article(content_dir, "refund", "Возврат", "Пять дней.", lang="ru")
+    write_article(content_dir, "refund", "İade", "Beş gün.", lang="tr", audience="internal")
+    write_article(content_dir, "notes", "Notes", "For agents.", audience="internal")
+    engine = make_app().extensions["kb"].engine
+
+    entry, versions = engine.article_versions("refund", "ru")
+    assert entry == engine.article("refund", "ru") and entry.title == "Возврат"
+    assert versions == engine.translations("refund")
+    assert [e.lang for e in versions] == ["en", "ru"]  # the internal one is not public
+    entry, versions = engine.article_versions("refund", "tr", audience=INTERNAL)
+    assert entry.title == "İade" and [e.lang for e in versions] == ["en", "ru", "tr"]
+    for article_id, lang in [("refund", "tr"), ("refund", "ar"), ("notes", "en"), ("gone", "en")]:
+        with pytest.raises(ArticleNotFound):
+            engine.article(article_id, lang)
+        with pytest.raises(ArticleNotFound):
+            engine.article_versions(article_id, lang)
+    with pytest.raises(UnknownLanguage):
+        engine.article_versions("refund", "xx")
+
+
 def test_catalog_groups_public_articles_by_category(engine):
     catalog = engine.catalog("en")
     assert "orders" in catalog

@@ -213,8 +213,7 @@ def search():
 @shared(vary_language=True)
 def article(article_id: str):
     code = api_lang(request.args.get("lang"))
-    entry = current_kb().engine.article(article_id, code)
-    translations = current_kb().engine.translations(article_id)
+    entry, translations = current_kb().engine.article_versions(article_id, code)
     body = entry_json(entry)
     body.update(
         {

@@ -64,13 +64,12 @@ def category(lang: str, category: str):
 @bp.get("/<lang>/articles/<article_id>")
 @shared(stored=True)
 def article(lang: str, article_id: str):
-    kb = current_kb()
-    entry = kb.engine.article(article_id, lang)
+    entry, translations = current_kb().engine.article_versions(article_id, lang)
     return render_template(
         "faq/article.html",
         lang=lang,
         entry=entry,
-        translations=kb.engine.translations(article_id),
+        translations=translations,
         jsonld=faq_page([entry]),
     )
 
