@@ -481,7 +481,7 @@ def article_paths(content_dir: Path) -> list[str]:
 def _read_text(content_dir: Path, rel: str) -> str:
     """Return the text of the article file at ``rel`` below ``content_dir``.
 
-    Newlines are read as text mode reads them ("\r\n" and "\r" become "\n").
+    Line ends are read as text mode reads them: CRLF and CR become LF.
 
     :raises ArticleInvalid: when the file is too large, not UTF-8 or unreadable
     """

@@ -410,9 +410,10 @@ def _pool_extend(pool, name: str, posts: list[tuple]) -> None:
 class _BuildWriter(SegmentWriter):
     """Whoosh's segment writer for full builds, with less work per posting.
 
-    It adds each analysed field's postings to the pool as one list, and
-    reads each field's document lengths once (``_Lengths``). The index it
-    writes is the same, byte for byte.
+    It adds each analysed field's postings to the pool as one list, reads
+    each field's document lengths once (``_Lengths``), and writes each term's
+    postings a block at a time (``_add_postings``). The index it writes is
+    the same, byte for byte.
     """
 
     def add_document(self, **fields: Any) -> None:
