@@ -1163,6 +1163,7 @@ class SearchIndex:
         local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
         local.settled = None
         local.recent = {}
+        local.averages = {}  # each field's average length in this searcher's index
         local.files = _fingerprint(self.root / name, searcher)
         return searcher
 
@@ -1276,6 +1277,7 @@ class SearchIndex:
                 self._segment_cache,
                 self._postings,
                 leaves,
+                averages=local.averages,
                 coordinate=groups > 1,
                 limit=limit,
                 deadline=time.monotonic() + time_limit,
@@ -1509,6 +1511,7 @@ def _rank(
     postings: PostingCache,
     leaves: list[tuple[str, str, float]],
     *,
+    averages: dict[str, float],
     coordinate: bool,
     limit: int,
     deadline: float,
@@ -1525,13 +1528,16 @@ def _rank(
     ``tests/test_index.py`` checks the result against Whoosh's own query on
     every question of the sample content.
     """
+    for name, _word, _boost in leaves:  # Whoosh sums every segment's lengths at each call
+        if name not in averages:
+            averages[name] = searcher.avg_field_length(name) or 1
     terms = [
         (
             field,
             word,
             word.encode("utf-8"),
             searcher.idf(field, word) * boost * (K1 + 1),
-            K1 * B / (searcher.avg_field_length(field) or 1),
+            K1 * B / averages[field],
         )
         for field, word, boost in leaves
     ]
@@ -1621,20 +1627,22 @@ def _rank(
             )
         matched[at] = leaves_matched
     out = []
+    made: dict[int, Hit] = {}  # a document in both rankings is one Hit (loaded once)
     for ranked in rankings:
         hits = Hits()
         hits.complete = complete
         for at in ranked.tolist():
-            offset, _found, segment = matches[int(which[at])]
-            globaldoc = int(globals_[at])
-            hits.append(
-                Hit(
+            hit = made.get(at)
+            if hit is None:
+                offset, _found, segment = matches[int(which[at])]
+                globaldoc = int(globals_[at])
+                hit = made[at] = Hit(
                     float(scores[at]),
                     matched[at],
                     _loader(searcher, globaldoc),
                     (segment, globaldoc - offset),
                 )
-            )
+            hits.append(hit)
         out.append(hits)
     return out[0], out[1]
 
