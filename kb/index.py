@@ -1498,10 +1498,11 @@ def _rank(
 
     Returns the best public articles, and the best of all articles.
 
-    The same sums Whoosh's matchers compute, leaf by leaf over each segment's
-    postings, with arrays instead of a Python step per posting: BM25F per leaf,
-    times its boost, summed per document in leaf order (so the floating-point
-    sums are Whoosh's to the last bit), then Whoosh's coordination bonus
+    The same sums Whoosh's matchers compute, over each segment's postings with
+    arrays instead of a Python step per posting (all of a segment's leaves end to
+    end, a few array operations in all): BM25F per leaf, times its boost, summed
+    per document in leaf order (so the floating-point sums are Whoosh's to the
+    last bit), then Whoosh's coordination bonus
     (``CoordMatcher``) over the number of leaves a document matches.
     ``tests/test_index.py`` checks the result against Whoosh's own query on
     every question of the sample content.
@@ -1530,12 +1531,12 @@ def _rank(
     count = len(present)
     complete, read = True, 0
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    matches: list[tuple[int, list[tuple[int, np.ndarray]]]] = []  # per segment, per leaf
+    # per segment: its offset, the postings read (document numbers and which leaf
+    # each came from, all leaves end to end) and its id
+    matches: list[tuple[int, np.ndarray, np.ndarray, str]] = []
     for segment_at, (reader, offset) in enumerate(segments):
         size = reader.doc_count_all()
-        scores = np.zeros(size, dtype=np.float64)
-        counts = np.zeros(size, dtype=np.int32)
-        found: list[tuple[int, np.ndarray]] = []
+        leaf_at, ids_read, tfs_read, weights, per_lengths, lengths_read = [], [], [], [], [], []
         for i, ((name, _word, text, weight, per_length), where) in enumerate(held):
             if not where[segment_at]:
                 continue
@@ -1543,12 +1544,28 @@ def _rank(
                 complete = False
                 break
             read += 1
-            lengths = _segment_data(cache, reader, name)
             ids, tf32 = postings.get(reader, name, text)
-            tf = tf32.astype(np.float64)  # Whoosh's sums are in 64 bits
-            scores[ids] += weight * tf / (tf + base + per_length * lengths[ids])
-            counts[ids] += 1
-            found.append((i, ids))
+            leaf_at.append(i)
+            ids_read.append(ids)
+            tfs_read.append(tf32)
+            weights.append(weight)
+            per_lengths.append(per_length)
+            lengths_read.append(_segment_data(cache, reader, name)[ids])
+        # every leaf's postings end to end, in leaf order: ``bincount`` adds each
+        # document's contributions in that order, as Whoosh's sum does
+        sizes = [len(ids) for ids in ids_read]
+        if ids_read:
+            ids = np.concatenate(ids_read)
+            tf = np.concatenate(tfs_read).astype(np.float64)  # Whoosh's sums are in 64 bits
+            lengths = np.concatenate(lengths_read)
+        else:
+            ids, tf = np.zeros(0, dtype=np.int32), np.zeros(0)
+            lengths = tf
+        contributions = (
+            np.repeat(weights, sizes) * tf / (tf + base + np.repeat(per_lengths, sizes) * lengths)
+        )
+        scores = np.bincount(ids, weights=contributions, minlength=size)
+        counts = np.bincount(ids, minlength=size)
         alive = counts > 0
         deleted = reader.deleted_docs_set  # cached by the reader
         if deleted:
@@ -1567,7 +1584,7 @@ def _rank(
         internal = _segment_data(cache, reader, "")[docs]
         segment = reader.segment().segid
         parts.append((score, docs + offset, internal, np.full(len(docs), len(matches))))
-        matches.append((offset, found, segment))
+        matches.append((offset, ids, np.repeat(np.array(leaf_at, dtype=np.int32), sizes), segment))
     if parts:
         scores = np.concatenate([p[0] for p in parts])
         globals_ = np.concatenate([p[1] for p in parts])
@@ -1581,20 +1598,19 @@ def _rank(
         public_at[_best(scores[public_at], globals_[public_at], limit)],
         _best(scores, globals_, limit),
     )
-    # which leaves each ranked document matched: one array look-up per leaf and
-    # segment into a table (ranked document x leaf), then one set per distinct row
+    # which leaves each ranked document matched: the postings read for its segment
+    # looked up among the ranked documents (sorted), into a table (ranked document x leaf),
+    # then one set per distinct row
     chosen = np.unique(np.concatenate(rankings))
     table = np.zeros((len(chosen), len(present)), dtype=bool)
-    for segment_at, (offset, found, _segment) in enumerate(matches):
+    for segment_at, (offset, ids, leaves_of, _segment) in enumerate(matches):
         mine = np.flatnonzero(which[chosen] == segment_at)
-        if not len(mine):
+        if not len(mine) or not len(ids):
             continue
         docs = globals_[chosen[mine]] - offset
-        for i, ids in found:
-            if not len(ids):
-                continue
-            pos = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-            table[mine[ids[pos] == docs], i] = True
+        pos = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+        hit = docs[pos] == ids
+        table[mine[pos[hit]], leaves_of[hit]] = True
     rows: dict[bytes, frozenset[tuple[str, str]]] = {}
     matched = {}
     for at, row in zip(chosen.tolist(), table, strict=True):
@@ -1612,7 +1628,7 @@ def _rank(
         for at in ranked.tolist():
             hit = made.get(at)
             if hit is None:
-                offset, _found, segment = matches[int(which[at])]
+                offset, _ids, _leaves, segment = matches[int(which[at])]
                 globaldoc = int(globals_[at])
                 hit = made[at] = Hit(
                     float(scores[at]),
