@@ -10,11 +10,12 @@ render the ``Answer`` this returns, so they cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ _FIELD_KINDS = {
     for code in langs.LANGUAGES
     for name in (*STRONG_FIELDS, "body")
 }
+# the fields the phrase signal's texts (the title and the alternate questions) are indexed in
+_PHRASE_FIELDS = frozenset(
+    f"{name}_{code}" for code in langs.LANGUAGES for name in ("title", "questions")
+)
+# more than a confidence can grow by rounding to 4 places (5e-5), with room for
+# floating-point error: a scored hit is final when it beats every bound by this much
+_ROUNDING = 1e-4
 # Answers are ranked over the same pool whatever a channel shows. A cached answer
 # keeps as many candidates as the deepest channel that asked for it, at least this
 # many (what the answer API and the chat show): every entry it keeps stays in memory.
@@ -276,12 +284,13 @@ class AnswerEngine:
             hits, words, code, generation, prefix=(last, typed_stem) if last else None
         )
         if self.reranker is not None:
-            scored = self._rerank(question, scored)
+            scored = iter(self._rerank(question, list(scored)))
         out: list[Candidate] = []
+        best: list[float] = []
         wanted = limit + 1 if today else limit  # the first one may be withheld
-        for hit, confidence in scored:
-            if len(out) == wanted:
-                break
+        for hit, confidence in scored:  # lazily: stop as soon as ``out`` is full
+            if len(best) < 2:
+                best.append(confidence)
             entry = self._entry(hit)
             if today and out and expired(entry, today):
                 continue
@@ -290,7 +299,9 @@ class AnswerEngine:
                     entry, confidence, hit.score, snippet(entry, question) if snippets else ""
                 )
             )
-        return out, [confidence for _, confidence in scored[:2]], hits.complete
+            if len(out) == wanted:  # at least 2, so ``best`` is full too
+                break
+        return out, best, hits.complete
 
     def _score(
         self,
@@ -299,7 +310,7 @@ class AnswerEngine:
         code: str,
         generation: str,
         prefix: tuple[str, str] | None = None,
-    ) -> list[tuple[Hit, float]]:
+    ) -> Iterator[tuple[Hit, float]]:
         """Turn raw BM25F scores into confidences between 0 and 1, best first.
 
         Three signals, each between 0 and 1, weighted by ``SIGNALS`` (tuned on
@@ -312,9 +323,18 @@ class AnswerEngine:
         - ``phrase``: the IDF-weighted cosine between the question and the
           article's closest title or alternate question (customers ask the way
           other customers asked).
+
+        Yields the hits in the order sorting them all by confidence (then score)
+        gives, but lazily: a caller wants the first few, and the phrase signal is
+        the dear one. A hit's phrase cosine is at most the norm of the question
+        words it matched in its title or questions over the question's norm (a
+        phrase's norm is at least that of the words it shares with the question),
+        so each hit has an upper bound from what the search already tells; hits
+        are scored best bound first, and a scored hit is yielded once no bound left
+        can overtake it. Most of the pool is never scored.
         """
         if not hits:
-            return []
+            return
         unique = list(dict.fromkeys(words))
         weights = {w: self._idf(code, w, generation) for w in unique}
         total = sum(weights.values()) or 1.0
@@ -324,30 +344,74 @@ class AnswerEngine:
         squared = {w: v**2 for w, v in weights.items()}.get
         top_score = hits[0].score or 1.0
         prefix_term = (f"prefix_{code}", prefix[0]) if prefix else None
+        relative_weight, coverage_weight, phrase_weight = (
+            SIGNALS["relative"],
+            SIGNALS["coverage"],
+            SIGNALS["phrase"],
+        )
         # the sidebar scores the same words twice, for customers and for agents, over
         # pools that mostly share their hits: a hit's coverage and phrase signals
         # depend only on the words and the hit, so this thread keeps the last ones (of
         # complete searches: one the time limit cut short may match fewer words)
         signals: dict = {}
-        coverages: dict[frozenset, float] = {}
-        if getattr(hits, "complete", True):
+        complete = getattr(hits, "complete", True)
+        if complete:
             local, asked = self._local, (generation, code, tuple(words), prefix)
             if getattr(local, "asked", None) != asked:
                 local.asked, local.signals = asked, signals
             signals = local.signals
-        out = []
-        for hit in hits:
+        # the bound holds for a hit whose phrases are all indexed words: a title of
+        # stop words only is kept with its stop words (``_phrases``), which no
+        # field holds. Known from the phrases cached; a hit without them is scored.
+        # Read without touching the cache's order: scoring a hit touches it.
+        phrases_held = self._phrase_cache.data
+        # coverage and bound depend only on which leaves matched: the index hands
+        # hits that matched the same ones the same frozenset
+        by_matched: dict[frozenset, tuple[float, float]] = {}
+        ready: list[tuple[float, float, int, Hit]] = []  # scored: a heap, best first
+        bounded: list[tuple[float, int, Hit, float]] = []  # not yet scored
+        for at, hit in enumerate(hits):
+            relative = hit.score / top_score
             known = signals.get(hit.key) if hit.key is not None else None
             if known is not None:
                 coverage, phrase = known
-            else:
-                # coverage depends only on which leaves matched: the index hands
-                # hits that matched the same ones the same frozenset
-                coverage = coverages.get(hit.matched)
-                if coverage is None:
-                    coverage = coverages[hit.matched] = self._coverage(
-                        hit.matched, weights, total, prefix_term, prefix
-                    )
+                confidence = round(
+                    relative_weight * relative
+                    + coverage_weight * coverage
+                    + phrase_weight * min(1.0, phrase),
+                    4,
+                )
+                ready.append((-confidence, -hit.score, at, hit))
+                continue
+            got = by_matched.get(hit.matched)
+            if got is None:
+                coverage = self._coverage(hit.matched, weights, total, prefix_term, prefix)
+                in_phrases = {t for f, t in hit.matched if f in _PHRASE_FIELDS}
+                got = by_matched[hit.matched] = (
+                    coverage,
+                    math.sqrt(sum(squared(t) or 0.0 for t in in_phrases)) / query_norm
+                    if complete
+                    else 1.0,
+                )
+            coverage, bound = got
+            held = phrases_held.get(hit.key) if hit.key is not None else None
+            if held is None or held[2]:  # not known to be bounded
+                bound = 1.0
+            upper = (
+                relative_weight * relative
+                + coverage_weight * coverage
+                + phrase_weight * min(1.0, bound)
+            )
+            bounded.append((upper, at, hit, coverage))
+        heapq.heapify(ready)
+        bounded.sort(key=lambda b: (-b[0], b[1]))
+        position = 0
+        while ready or position < len(bounded):
+            while position < len(bounded) and (
+                not ready or -ready[0][0] <= bounded[position][0] + _ROUNDING
+            ):
+                _upper, at, hit, coverage = bounded[position]
+                position += 1
                 phrase = 0.0
                 for terms, norm in self._phrases(hit, generation):
                     shared = list(filter(None, map(squared, terms)))
@@ -357,14 +421,16 @@ class AnswerEngine:
                             phrase = sim
                 if hit.key is not None:
                     signals[hit.key] = (coverage, phrase)
-            relative = hit.score / top_score
-            confidence = (
-                SIGNALS["relative"] * relative
-                + SIGNALS["coverage"] * coverage
-                + SIGNALS["phrase"] * min(1.0, phrase)
-            )
-            out.append((hit, round(confidence, 4)))
-        return sorted(out, key=lambda hc: (-hc[1], -hc[0].score))
+                relative = hit.score / top_score
+                confidence = round(
+                    relative_weight * relative
+                    + coverage_weight * coverage
+                    + phrase_weight * min(1.0, phrase),
+                    4,
+                )
+                heapq.heappush(ready, (-confidence, -hit.score, at, hit))
+            confidence, _score, _at, hit = heapq.heappop(ready)
+            yield hit, -confidence
 
     @staticmethod
     def _coverage(
@@ -430,19 +496,19 @@ class AnswerEngine:
             entry = hit.load()
             # tuples of strings, not sets: the garbage collector stops tracking them,
             # so thousands of cached phrases cost nothing at each full collection
-            analysed = (
-                tuple(
-                    dict.fromkeys(
-                        langs.terms(text, entry.lang)
-                        or langs.terms(text, entry.lang, keep_stopwords=True)
-                    )
-                )
-                for text in (entry.title, *entry.questions)
-            )
-            cached = (entry.lang, tuple(terms for terms in analysed if terms))
+            phrases, stop_words_only = [], False
+            for text in (entry.title, *entry.questions):
+                terms = langs.terms(text, entry.lang)
+                if not terms:  # a phrase of stop words only: keep them after all
+                    terms = langs.terms(text, entry.lang, keep_stopwords=True)
+                    stop_words_only = stop_words_only or bool(terms)
+                if terms:
+                    phrases.append(tuple(dict.fromkeys(terms)))
+            # the flag says whether ``_score``'s bound holds (only indexed words)
+            cached = (entry.lang, tuple(phrases), stop_words_only)
             if hit.key is not None:
                 self._phrase_cache.put(hit.key, cached)
-        code, phrases = cached
+        code, phrases, _stop_words_only = cached
         self._same_generation(generation)
         with_norms = self._norms.get(hit.key) if hit.key is not None else None
         if with_norms is None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+import math
+
 import pytest
 
-from kb.answers import AMBIGUOUS, ANSWERED, INTERNAL, NO_ANSWER, PUBLIC
+from kb import lang as langs
+from kb.answers import AMBIGUOUS, ANSWERED, INTERNAL, NO_ANSWER, POOL, PUBLIC, SIGNALS
 from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
 from kb.index import SearchIndex
-from tests.conftest import write_article
+from tests.conftest import SAMPLE_CONTENT, write_article
 
 
 @pytest.mark.parametrize(
@@ -361,6 +366,116 @@ def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, c
         (c.entry.key, c.confidence) for c in internal.candidates
     ]
     assert {c.entry.key for c in public.candidates} < {c.entry.key for c in internal.candidates}
+
+
+def scored_eagerly(engine, hits, words, code, prefix):
+    """Every hit's confidence from its three signals, all sorted: what ``_score`` must yield."""
+    generation = engine.index.generation()
+    weights = {w: engine._idf(code, w, generation) for w in dict.fromkeys(words)}
+    total = sum(weights.values()) or 1.0
+    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    prefix_term = (f"prefix_{code}", prefix[0]) if prefix else None
+    out = []
+    for at, hit in enumerate(hits):
+        coverage = engine._coverage(hit.matched, weights, total, prefix_term, prefix)
+        phrase = 0.0
+        for terms, phrase_norm in engine._phrases(hit, generation):
+            shared = [weights[t] ** 2 for t in terms if t in weights]
+            if shared:
+                phrase = max(phrase, sum(shared) / (norm * phrase_norm))
+        confidence = round(
+            SIGNALS["relative"] * hit.score / (hits[0].score or 1.0)
+            + SIGNALS["coverage"] * coverage
+            + SIGNALS["phrase"] * min(1.0, phrase),
+            4,
+        )
+        out.append((-confidence, -hit.score, at, hit.key))
+    return [(key, -confidence) for confidence, _score, _at, key in sorted(out)]
+
+
+def lazily(engine, hits, words, code, prefix, first=None):
+    scored = engine._score(hits, words, code, engine.index.generation(), prefix=prefix)
+    return [(hit.key, confidence) for hit, confidence in itertools.islice(scored, first)]
+
+
+def sample_queries() -> list[tuple[str, list[str], tuple[str, str] | None]]:
+    """Every title and alternate question of the sample content, whole and being typed,
+    and its English test questions: (language, words, prefix as ``_score`` takes it)."""
+    queries = []
+    for path in sorted(SAMPLE_CONTENT.glob("*/*/*.md")):
+        code = path.parts[-3]
+        text = path.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if line.startswith(("title:", "  - ")):
+                phrase = line.split(":", 1)[1] if line.startswith("title:") else line[4:]
+                phrase = phrase.strip().strip("'\"")
+                words = langs.terms(phrase, code) or langs.terms(phrase, code, keep_stopwords=True)
+                queries.append((code, words, None))
+                last = phrase.split()[-1][:4] if phrase.split() else ""
+                typed = langs.fold(langs.normalise(last, code), code)
+                if typed:
+                    queries.append((code, words[:-1], (typed, langs.stem(last, code))))
+    with open(SAMPLE_CONTENT / "_tests" / "en.csv", encoding="utf-8") as f:
+        queries += [("en", langs.terms(row["question"], "en"), None) for row in csv.DictReader(f)]
+    return [q for q in queries if q[1] or q[2]]
+
+
+def test_scoring_lazily_yields_every_hit_as_sorting_all_their_confidences_does(engine):
+    """``_score`` skips the phrase signal of hits whose bound cannot reach the best ones:
+    the order and confidences are those of scoring every hit, with the phrases cached
+    (bounds apply) and not (every hit scored), and a few best ones score fewer hits."""
+    queries = sample_queries()
+    assert len(queries) > 300
+    engine._phrase_cache.clear()
+    pruned = 0
+    for warm in (False, True):
+        for code, words, prefix in queries:
+            for public_only in (True, False):
+                hits = engine.index.search(
+                    code,
+                    words,
+                    prefix_word=prefix and prefix[0],
+                    public_only=public_only,
+                    limit=POOL,
+                )
+                engine._local = type(engine._local)()  # nothing kept from the last question
+                scored = []
+                phrases = engine._phrases
+                engine._phrases = lambda hit, g, seen=scored, real=phrases: (
+                    seen.append(hit) or real(hit, g)
+                )
+                try:
+                    best = lazily(engine, hits, words, code, prefix, first=4)
+                finally:
+                    del engine._phrases
+                pruned += warm and len(scored) < len(hits)
+                engine._local = type(engine._local)()
+                assert lazily(engine, hits, words, code, prefix) == scored_eagerly(
+                    engine, hits, words, code, prefix
+                ), (code, words, prefix, warm)
+                assert best == scored_eagerly(engine, hits, words, code, prefix)[:4]
+    assert pruned > len(queries) // 2
+
+
+def test_scoring_bounds_no_hit_with_a_title_of_stop_words(make_app, content_dir):
+    """A title of stop words only is compared kept whole ("Can I?" shares "can" with
+    "cans"), though no index field holds those words: such a hit is always scored."""
+    write_article(content_dir, "can-i", "Can I?", "Cans of paint are not shipped.")
+    for n in range(4):
+        write_article(
+            content_dir, f"paint-{n}", f"Paint colours {n}", "Cans, cans and cans: paint cans."
+        )
+    engine = make_app().extensions["kb"].engine
+    words = langs.terms("cans", "en")
+    for _ in range(2):  # the second time, with the phrases cached
+        engine._local = type(engine._local)()
+        hits = engine.index.search("en", words, public_only=True, limit=POOL)
+        assert lazily(engine, hits, words, "en", None) == scored_eagerly(
+            engine, hits, words, "en", None
+        )
+        engine._local = type(engine._local)()
+        assert lazily(engine, hits, words, "en", None, first=1)[0][0] == hits[-1].key
+    assert engine.answer("cans", "en").candidates[0].entry.id == "can-i"
 
 
 def test_an_lru_with_a_budget_keeps_the_weight_of_its_values_within_it():
