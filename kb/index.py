@@ -1161,9 +1161,14 @@ class SearchIndex:
             with suppress(Exception):
                 current.close()
 
-    def generation(self) -> str:
-        """Return an identifier that changes whenever what searches return changes."""
-        searcher = self.searcher()
+    def generation(self, *, verify: bool = True) -> str:
+        """Return an identifier that changes whenever what searches return changes.
+
+        :param verify: check the open generation's files too (see ``searcher``);
+            a caller that reads nothing from the index with it (an HTTP cache's
+            epoch) leaves that to the reads that follow, which check them
+        """
+        searcher = self.searcher(verify=verify)
         return f"{self._local.name}:{searcher.ixreader.generation()}"
 
     def get(self, key: str) -> Entry | None:

@@ -537,10 +537,15 @@ def ask(client, question: str) -> tuple[int, str | None]:
     return r.status_code, (body.get("answer") or {}).get("id")
 
 
-def assert_every_answer_right(client, rounds: int = 2) -> None:
-    for _ in range(rounds):
+def assert_every_answer_right(client, rounds: int = 2, typed: int = 0) -> None:
+    """Ask every question as asked before (a worker may send its kept response again,
+    reading nothing from the index) and as typed another way, with ``typed`` + 1 or
+    more question marks (no response kept: the answer reads the index, and finds any
+    damage: a kept response's epoch is read without checking the index's files)."""
+    for n in range(rounds):
         for article_id, (_, _, question) in ARTICLES.items():
             assert ask(client, question) == (200, article_id)
+            assert ask(client, question + "?" * (typed + n + 1)) == (200, article_id)
 
 
 # truncating a segment an open searcher maps would kill this very process if the
@@ -566,7 +571,7 @@ def test_index_damaged_while_serving_is_rebuilt_into_a_new_folder(
     assert_every_answer_right(client, rounds=1)  # this thread's searcher is open
     before = (root / "CURRENT").read_text()
     damage_index(root, how)
-    assert_every_answer_right(client)
+    assert_every_answer_right(client, typed=1)  # not as typed before the damage
     after = (root / "CURRENT").read_text()
     if how != "garble toc":  # an open searcher has read the TOC already: no harm done
         assert after != before and (root / after).is_dir()
@@ -603,15 +608,19 @@ def test_gunicorn_workers_keep_answering_while_the_index_is_damaged(tmp_path):
         env, workers=2, log_dir=tmp_path / "logs", ready_path="/api/v1/openapi.json", timeout=60
     ) as server:
         workers = sorted(server.worker_pids())
-        for how in damages:
+        for d, how in enumerate(damages):
             for _ in range(4):  # enough to reach both workers: each has its searcher open
                 for article_id, (_, _, question) in ARTICLES.items():
                     assert http_ask(server.base, question) == (200, article_id)
             before = (root / "CURRENT").read_text()
             damage_index(root, how)
-            for _ in range(4):
+            for n in range(4):
                 for article_id, (_, _, question) in ARTICLES.items():
                     assert http_ask(server.base, question) == (200, article_id), how
+                    # typed another way: no worker kept a response to it, so the
+                    # answer reads the index (a kept response reads nothing from it)
+                    typed = question + "?" * (4 * d + n + 1)
+                    assert http_ask(server.base, typed) == (200, article_id), how
             after = (root / "CURRENT").read_text()
             assert after != before and sorted(p.name for p in root.glob("ix-*")) == [after]
         assert sorted(server.worker_pids()) == workers  # no worker died (SIGBUS) on the way
