@@ -263,7 +263,8 @@ class AnswerEngine:
         as many others as the pool has up to ``limit``, however deep a channel asked.
         """
         words = langs.terms(question, code)
-        if not words:  # a question of stop words only ("how do I?"): use them after all
+        stop_words = not words
+        if stop_words:  # a question of stop words only ("how do I?"): use them after all
             words = langs.terms(question, code, keep_stopwords=True)
         typed = langs.tokenize(question)
         # the last word is still being typed only when nothing (space, "?") follows it
@@ -281,7 +282,12 @@ class AnswerEngine:
         )
         typed_stem = langs.stem(last_raw, code) if last_raw else None
         scored = self._score(
-            hits, words, code, generation, prefix=(last, typed_stem) if last else None
+            hits,
+            words,
+            code,
+            generation,
+            prefix=(last, typed_stem) if last else None,
+            stop_words=stop_words,
         )
         if self.reranker is not None:
             scored = iter(self._rerank(question, list(scored)))
@@ -310,6 +316,7 @@ class AnswerEngine:
         code: str,
         generation: str,
         prefix: tuple[str, str] | None = None,
+        stop_words: bool = False,
     ) -> Iterator[tuple[Hit, float]]:
         """Turn raw BM25F scores into confidences between 0 and 1, best first.
 
@@ -322,16 +329,20 @@ class AnswerEngine:
           partial credit for words matched only in the body;
         - ``phrase``: the IDF-weighted cosine between the question and the
           article's closest title or alternate question (customers ask the way
-          other customers asked).
+          other customers asked). A title or question made of stop words only
+          counts for a question made of stop words only (``stop_words``: both
+          are compared with their stop words, which the index leaves out).
 
         Yields the hits in the order sorting them all by confidence (then score)
         gives, but lazily: a caller wants the first few, and the phrase signal is
         the dear one. A hit's phrase cosine is at most the norm of the question
         words it matched in its title or questions over the question's norm (a
         phrase's norm is at least that of the words it shares with the question),
-        so each hit has an upper bound from what the search already tells; hits
-        are scored best bound first, and a scored hit is yielded once no bound left
-        can overtake it. Most of the pool is never scored.
+        so each hit has an upper bound from what the search already tells (the
+        phrases compared are made of indexed words; for a question of stop words
+        only, every hit is scored); hits are scored best bound first, and a scored
+        hit is yielded once no bound left can overtake it. Most of the pool is
+        never scored, and its stored articles never read.
         """
         if not hits:
             return
@@ -360,11 +371,7 @@ class AnswerEngine:
             if getattr(local, "asked", None) != asked:
                 local.asked, local.signals = asked, signals
             signals = local.signals
-        # the bound holds for a hit whose phrases are all indexed words: a title of
-        # stop words only is kept with its stop words (``_phrases``), which no
-        # field holds. Known from the phrases cached; a hit without them is scored.
-        # Read without touching the cache's order: scoring a hit touches it.
-        phrases_held = self._phrase_cache.data
+        bounded_by_search = complete and not stop_words
         # coverage and bound depend only on which leaves matched: the index hands
         # hits that matched the same ones the same frozenset
         by_matched: dict[frozenset, tuple[float, float]] = {}
@@ -390,13 +397,10 @@ class AnswerEngine:
                 got = by_matched[hit.matched] = (
                     coverage,
                     math.sqrt(sum(squared(t) or 0.0 for t in in_phrases)) / query_norm
-                    if complete
+                    if bounded_by_search
                     else 1.0,
                 )
             coverage, bound = got
-            held = phrases_held.get(hit.key) if hit.key is not None else None
-            if held is None or held[2]:  # not known to be bounded
-                bound = 1.0
             upper = (
                 relative_weight * relative
                 + coverage_weight * coverage
@@ -413,7 +417,7 @@ class AnswerEngine:
                 _upper, at, hit, coverage = bounded[position]
                 position += 1
                 phrase = 0.0
-                for terms, norm in self._phrases(hit, generation):
+                for terms, norm in self._phrases(hit, generation, stop_words=stop_words):
                     shared = list(filter(None, map(squared, terms)))
                     if shared:
                         sim = sum(shared) / (query_norm * norm)
@@ -484,41 +488,53 @@ class AnswerEngine:
             self._entries.put(hit.key, entry)
         return entry
 
-    def _phrases(self, hit: Hit, generation: str) -> tuple[tuple[tuple[str, ...], float], ...]:
+    def _phrases(
+        self, hit: Hit, generation: str, *, stop_words: bool = False
+    ) -> tuple[tuple[tuple[str, ...], float], ...]:
         """Return the analysed title and questions of a hit's entry with their IDF norms.
 
         The analysed phrases are cached under the stored document's key, which
         outlives publishes of other articles, so a hit is scored without loading
         its stored article at all; the norms follow the generation's IDFs.
+
+        :param stop_words: also those made of stop words only (kept with them),
+            for a question made of stop words only
         """
         cached = self._phrase_cache.get(hit.key) if hit.key is not None else None
         if cached is None:
             entry = hit.load()
             # tuples of strings, not sets: the garbage collector stops tracking them,
             # so thousands of cached phrases cost nothing at each full collection
-            phrases, stop_words_only = [], False
+            phrases, stopped = [], []
             for text in (entry.title, *entry.questions):
                 terms = langs.terms(text, entry.lang)
-                if not terms:  # a phrase of stop words only: keep them after all
-                    terms = langs.terms(text, entry.lang, keep_stopwords=True)
-                    stop_words_only = stop_words_only or bool(terms)
                 if terms:
                     phrases.append(tuple(dict.fromkeys(terms)))
-            # the flag says whether ``_score``'s bound holds (only indexed words)
-            cached = (entry.lang, tuple(phrases), stop_words_only)
+                else:  # stop words only: keep them after all
+                    terms = langs.terms(text, entry.lang, keep_stopwords=True)
+                    if terms:
+                        stopped.append(tuple(dict.fromkeys(terms)))
+            cached = (entry.lang, tuple(phrases), tuple(stopped))
             if hit.key is not None:
                 self._phrase_cache.put(hit.key, cached)
-        code, phrases, _stop_words_only = cached
+        code, phrases, stopped = cached
         self._same_generation(generation)
         with_norms = self._norms.get(hit.key) if hit.key is not None else None
         if with_norms is None:
-            with_norms = tuple(
-                (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
-                for terms in phrases
-            )
+            with_norms = self._with_norms(code, phrases, generation)
             if hit.key is not None:
                 self._norms[hit.key] = with_norms
+        if stop_words and stopped:
+            return with_norms + self._with_norms(code, stopped, generation)
         return with_norms
+
+    def _with_norms(
+        self, code: str, phrases: tuple[tuple[str, ...], ...], generation: str
+    ) -> tuple[tuple[tuple[str, ...], float], ...]:
+        return tuple(
+            (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
+            for terms in phrases
+        )
 
     def _same_generation(self, generation: str) -> None:
         """Start the IDFs and norms afresh when the index generation changed."""

@@ -354,7 +354,9 @@ def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, c
     engine = make_app().extensions["kb"].engine
     scored = []
     phrases = engine._phrases
-    engine._phrases = lambda hit, generation: scored.append(hit.key) or phrases(hit, generation)
+    engine._phrases = lambda hit, generation, **kw: (
+        scored.append(hit.key) or phrases(hit, generation, **kw)
+    )
     public = engine.answer("refund question", "en", limit=8)
     first = len(scored)
     internal = engine.answer("refund question", "en", audience="internal", limit=8)
@@ -368,7 +370,7 @@ def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, c
     assert {c.entry.key for c in public.candidates} < {c.entry.key for c in internal.candidates}
 
 
-def scored_eagerly(engine, hits, words, code, prefix):
+def scored_eagerly(engine, hits, words, code, prefix, stop_words=False):
     """Every hit's confidence from its three signals, all sorted: what ``_score`` must yield."""
     generation = engine.index.generation()
     weights = {w: engine._idf(code, w, generation) for w in dict.fromkeys(words)}
@@ -379,7 +381,7 @@ def scored_eagerly(engine, hits, words, code, prefix):
     for at, hit in enumerate(hits):
         coverage = engine._coverage(hit.matched, weights, total, prefix_term, prefix)
         phrase = 0.0
-        for terms, phrase_norm in engine._phrases(hit, generation):
+        for terms, phrase_norm in engine._phrases(hit, generation, stop_words=stop_words):
             shared = [weights[t] ** 2 for t in terms if t in weights]
             if shared:
                 phrase = max(phrase, sum(shared) / (norm * phrase_norm))
@@ -393,43 +395,50 @@ def scored_eagerly(engine, hits, words, code, prefix):
     return [(key, -confidence) for confidence, _score, _at, key in sorted(out)]
 
 
-def lazily(engine, hits, words, code, prefix, first=None):
-    scored = engine._score(hits, words, code, engine.index.generation(), prefix=prefix)
+def lazily(engine, hits, words, code, prefix, stop_words=False, first=None):
+    scored = engine._score(
+        hits, words, code, engine.index.generation(), prefix=prefix, stop_words=stop_words
+    )
     return [(hit.key, confidence) for hit, confidence in itertools.islice(scored, first)]
 
 
-def sample_queries() -> list[tuple[str, list[str], tuple[str, str] | None]]:
+def sample_queries() -> list[tuple[str, list[str], tuple[str, str] | None, bool]]:
     """Every title and alternate question of the sample content, whole and being typed,
-    and its English test questions: (language, words, prefix as ``_score`` takes it)."""
-    queries = []
+    and its English test questions, with a few of stop words only: (language, words,
+    prefix as ``_score`` takes it, whether the words are stop words)."""
+    texts = [("en", "how do I?"), ("en", "can I?"), ("ru", "как мне?")]
     for path in sorted(SAMPLE_CONTENT.glob("*/*/*.md")):
         code = path.parts[-3]
-        text = path.read_text(encoding="utf-8")
-        for line in text.splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith(("title:", "  - ")):
                 phrase = line.split(":", 1)[1] if line.startswith("title:") else line[4:]
-                phrase = phrase.strip().strip("'\"")
-                words = langs.terms(phrase, code) or langs.terms(phrase, code, keep_stopwords=True)
-                queries.append((code, words, None))
-                last = phrase.split()[-1][:4] if phrase.split() else ""
-                typed = langs.fold(langs.normalise(last, code), code)
-                if typed:
-                    queries.append((code, words[:-1], (typed, langs.stem(last, code))))
+                texts.append((code, phrase.strip().strip("'\"")))
     with open(SAMPLE_CONTENT / "_tests" / "en.csv", encoding="utf-8") as f:
-        queries += [("en", langs.terms(row["question"], "en"), None) for row in csv.DictReader(f)]
+        texts += [("en", row["question"]) for row in csv.DictReader(f)]
+    queries = []
+    for code, text in texts:
+        words = langs.terms(text, code)
+        stop_words = not words
+        if stop_words:
+            words = langs.terms(text, code, keep_stopwords=True)
+        queries.append((code, words, None, stop_words))
+        last = text.split()[-1][:4] if text.split() else ""
+        typed = langs.fold(langs.normalise(last, code), code)
+        if typed and not stop_words:
+            queries.append((code, words[:-1], (typed, langs.stem(last, code)), False))
     return [q for q in queries if q[1] or q[2]]
 
 
 def test_scoring_lazily_yields_every_hit_as_sorting_all_their_confidences_does(engine):
     """``_score`` skips the phrase signal of hits whose bound cannot reach the best ones:
     the order and confidences are those of scoring every hit, with the phrases cached
-    (bounds apply) and not (every hit scored), and a few best ones score fewer hits."""
+    and not, and a few best ones score (and read) fewer hits."""
     queries = sample_queries()
     assert len(queries) > 300
     engine._phrase_cache.clear()
     pruned = 0
     for warm in (False, True):
-        for code, words, prefix in queries:
+        for code, words, prefix, stop_words in queries:
             for public_only in (True, False):
                 hits = engine.index.search(
                     code,
@@ -441,41 +450,52 @@ def test_scoring_lazily_yields_every_hit_as_sorting_all_their_confidences_does(e
                 engine._local = type(engine._local)()  # nothing kept from the last question
                 scored = []
                 phrases = engine._phrases
-                engine._phrases = lambda hit, g, seen=scored, real=phrases: (
-                    seen.append(hit) or real(hit, g)
+                engine._phrases = lambda hit, g, seen=scored, real=phrases, **kw: (
+                    seen.append(hit) or real(hit, g, **kw)
                 )
                 try:
-                    best = lazily(engine, hits, words, code, prefix, first=4)
+                    best = lazily(engine, hits, words, code, prefix, stop_words, first=4)
                 finally:
                     del engine._phrases
-                pruned += warm and len(scored) < len(hits)
+                pruned += len(scored) < len(hits)
                 engine._local = type(engine._local)()
-                assert lazily(engine, hits, words, code, prefix) == scored_eagerly(
-                    engine, hits, words, code, prefix
-                ), (code, words, prefix, warm)
-                assert best == scored_eagerly(engine, hits, words, code, prefix)[:4]
-    assert pruned > len(queries) // 2
+                expected = scored_eagerly(engine, hits, words, code, prefix, stop_words)
+                assert lazily(engine, hits, words, code, prefix, stop_words) == expected, (
+                    code,
+                    words,
+                    prefix,
+                    warm,
+                )
+                assert best == expected[:4]
+    assert pruned > len(queries)
 
 
-def test_scoring_bounds_no_hit_with_a_title_of_stop_words(make_app, content_dir):
-    """A title of stop words only is compared kept whole ("Can I?" shares "can" with
-    "cans"), though no index field holds those words: such a hit is always scored."""
-    write_article(content_dir, "can-i", "Can I?", "Cans of paint are not shipped.")
+def test_a_title_of_stop_words_counts_for_a_question_of_stop_words_only(make_app, content_dir):
+    """The phrase signal compares a question with titles and questions in indexed words,
+    so a title of stop words only ("Can I have?") is no phrase for "cans" (stemmed "can"),
+    but is the closest phrase for a question of stop words only, as both are kept whole
+    (and the search, which leaves stop words out, bounds nothing then)."""
+    # after the others in the index, and lower by BM25: first only by its phrase
+    write_article(content_dir, "then-can-i", "Can I have?", "Cans of paint are not shipped.")
     for n in range(4):
         write_article(
-            content_dir, f"paint-{n}", f"Paint colours {n}", "Cans, cans and cans: paint cans."
+            content_dir, f"paint-{n}", f"Paint colours {n}", "Cans and cans: the haves of paint."
         )
     engine = make_app().extensions["kb"].engine
-    words = langs.terms("cans", "en")
-    for _ in range(2):  # the second time, with the phrases cached
-        engine._local = type(engine._local)()
+    generation = engine.index.generation()
+    for question, stop_words in (("cans", False), ("can I have", True)):
+        words = langs.terms(question, "en", keep_stopwords=stop_words)
         hits = engine.index.search("en", words, public_only=True, limit=POOL)
-        assert lazily(engine, hits, words, "en", None) == scored_eagerly(
-            engine, hits, words, "en", None
-        )
-        engine._local = type(engine._local)()
-        assert lazily(engine, hits, words, "en", None, first=1)[0][0] == hits[-1].key
-    assert engine.answer("cans", "en").candidates[0].entry.id == "can-i"
+        assert hits[-1].load().id == "then-can-i"
+        # "Paint colours n" has no stop words: "Can I have?" is the only phrase of its kind
+        assert len(engine._phrases(hits[-1], generation, stop_words=stop_words)) == stop_words
+        for _ in range(2):  # the second time, with the phrases cached
+            engine._local = type(engine._local)()
+            assert lazily(engine, hits, words, "en", None, stop_words) == scored_eagerly(
+                engine, hits, words, "en", None, stop_words
+            )
+    assert engine.answer("can I have?", "en").candidates[0].entry.id == "then-can-i"
+    assert engine.answer("cans?", "en").candidates[0].entry.id != "then-can-i"
 
 
 def test_an_lru_with_a_budget_keeps_the_weight_of_its_values_within_it():
