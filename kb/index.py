@@ -234,7 +234,7 @@ class Hits(list):
     complete: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a search makes some fifty, and frozen ones cost twice
 class Hit:
     """One search result: its score and which query terms it matched; the entry loads on demand."""
 
@@ -1415,14 +1415,17 @@ class PostingCache:
         self._absent_limit = absent
         self._lock = threading.Lock()
 
-    def has(self, reader, field: str, text: bytes) -> bool:
-        """True when the segment of ``reader`` has ``text`` in ``field`` (as ``in reader``)."""
-        key = (reader.segment().segid, field, text)
-        with self._lock:
-            if key in self._data:
-                return True
-            if key in self._absent:
-                return False
+    def has(self, reader, field: str, text: bytes, segment: str | None = None) -> bool:
+        """True when the segment of ``reader`` has ``text`` in ``field`` (as ``in reader``).
+
+        :param segment: the segment's id, when the caller has it at hand
+        """
+        key = (segment or reader.segment().segid, field, text)
+        # without the lock: a look-up in a dict is atomic, and either answer is right
+        if key in self._data:
+            return True
+        if key in self._absent:
+            return False
         if (field, text) in reader:
             return True
         with self._lock:
@@ -1529,8 +1532,9 @@ def _rank(
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
     segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+    named = [(reader, reader.segment().segid) for reader, _ in segments]
     # which segments hold each leaf, asked once: the leaves held by none are left out
-    held = [(t, [postings.has(r, t[0], t[2]) for r, _ in segments]) for t in terms]
+    held = [(t, [postings.has(r, t[0], t[2], segid) for r, segid in named]) for t in terms]
     held = [(t, where) for t, where in held if any(where)]
     present = [t for t, _where in held]
     count = len(present)
@@ -1618,12 +1622,12 @@ def _rank(
         table[mine[pos[hit]], leaves_of[hit]] = True
     rows: dict[bytes, frozenset[tuple[str, str]]] = {}
     matched = {}
+    leaf_of = [(name, word) for name, word, *_ in present].__getitem__
     for at, row in zip(chosen.tolist(), table, strict=True):
-        leaves_matched = rows.get(row.tobytes())
+        bits = row.tobytes()
+        leaves_matched = rows.get(bits)
         if leaves_matched is None:
-            leaves_matched = rows[row.tobytes()] = frozenset(
-                (present[i][0], present[i][1]) for i in np.flatnonzero(row).tolist()
-            )
+            leaves_matched = rows[bits] = frozenset(map(leaf_of, np.flatnonzero(row).tolist()))
         matched[at] = leaves_matched
     out = []
     made: dict[int, Hit] = {}  # a document in both rankings is one Hit (loaded once)
