@@ -360,6 +360,14 @@ class AnswerEngine:
             SIGNALS["coverage"],
             SIGNALS["phrase"],
         )
+
+        def blend(relative: float, coverage: float, phrase: float) -> float:
+            return (
+                relative_weight * relative
+                + coverage_weight * coverage
+                + phrase_weight * min(1.0, phrase)
+            )
+
         # the sidebar scores the same words twice, for customers and for agents, over
         # pools that mostly share their hits: a hit's coverage and phrase signals
         # depend only on the words and the hit, so this thread keeps the last ones (of
@@ -376,19 +384,12 @@ class AnswerEngine:
         # hits that matched the same ones the same frozenset
         by_matched: dict[frozenset, tuple[float, float]] = {}
         ready: list[tuple[float, float, int, Hit]] = []  # scored: a heap, best first
-        bounded: list[tuple[float, int, Hit, float]] = []  # not yet scored
+        bounded: list[tuple[float, int, Hit, float, float]] = []  # not yet scored
         for at, hit in enumerate(hits):
             relative = hit.score / top_score
             known = signals.get(hit.key) if hit.key is not None else None
             if known is not None:
-                coverage, phrase = known
-                confidence = round(
-                    relative_weight * relative
-                    + coverage_weight * coverage
-                    + phrase_weight * min(1.0, phrase),
-                    4,
-                )
-                ready.append((-confidence, -hit.score, at, hit))
+                ready.append((-round(blend(relative, *known), 4), -hit.score, at, hit))
                 continue
             got = by_matched.get(hit.matched)
             if got is None:
@@ -401,12 +402,7 @@ class AnswerEngine:
                     else 1.0,
                 )
             coverage, bound = got
-            upper = (
-                relative_weight * relative
-                + coverage_weight * coverage
-                + phrase_weight * min(1.0, bound)
-            )
-            bounded.append((upper, at, hit, coverage))
+            bounded.append((blend(relative, coverage, bound), at, hit, relative, coverage))
         heapq.heapify(ready)
         bounded.sort(key=lambda b: (-b[0], b[1]))
         position = 0
@@ -414,7 +410,7 @@ class AnswerEngine:
             while position < len(bounded) and (
                 not ready or -ready[0][0] <= bounded[position][0] + _ROUNDING
             ):
-                _upper, at, hit, coverage = bounded[position]
+                _upper, at, hit, relative, coverage = bounded[position]
                 position += 1
                 phrase = 0.0
                 for terms, norm in self._phrases(hit, generation, stop_words=stop_words):
@@ -425,13 +421,7 @@ class AnswerEngine:
                             phrase = sim
                 if hit.key is not None:
                     signals[hit.key] = (coverage, phrase)
-                relative = hit.score / top_score
-                confidence = round(
-                    relative_weight * relative
-                    + coverage_weight * coverage
-                    + phrase_weight * min(1.0, phrase),
-                    4,
-                )
+                confidence = round(blend(relative, coverage, phrase), 4)
                 heapq.heappush(ready, (-confidence, -hit.score, at, hit))
             confidence, _score, _at, hit = heapq.heappop(ready)
             yield hit, -confidence

@@ -1531,10 +1531,12 @@ def _rank(
     base = K1 * (1 - B)
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
-    segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
-    named = [(reader, reader.segment().segid) for reader, _ in segments]
+    segments = []  # each segment's reader, its first document's number and its id
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        segments.append((reader, offset, reader.segment().segid))
     # which segments hold each leaf, asked once: the leaves held by none are left out
-    held = [(t, [postings.has(r, t[0], t[2], segid) for r, segid in named]) for t in terms]
+    held = [(t, [postings.has(r, t[0], t[2], segid) for r, _, segid in segments]) for t in terms]
     held = [(t, where) for t, where in held if any(where)]
     present = [t for t, _where in held]
     count = len(present)
@@ -1543,7 +1545,7 @@ def _rank(
     # per segment: its offset, the postings read (document numbers and which leaf
     # each came from, all leaves end to end) and its id
     matches: list[tuple[int, np.ndarray, np.ndarray, str]] = []
-    for segment_at, (reader, offset) in enumerate(segments):
+    for segment_at, (reader, offset, segment) in enumerate(segments):
         size = reader.doc_count_all()
         leaf_at, ids_read, tfs_read, weights, per_lengths, lengths_read = [], [], [], [], [], []
         for i, ((name, _word, text, weight, per_length), where) in enumerate(held):
@@ -1591,7 +1593,6 @@ def _rank(
                     (count - 1) / count
                 )
         internal = _segment_data(cache, reader, "")[docs]
-        segment = reader.segment().segid
         parts.append((score, docs + offset, internal, np.full(len(docs), len(matches))))
         matches.append((offset, ids, np.repeat(np.array(leaf_at, dtype=np.int32), sizes), segment))
     if parts:
