@@ -402,17 +402,12 @@ def lazily(engine, hits, words, code, prefix, stop_words=False, first=None):
     return [(hit.key, confidence) for hit, confidence in itertools.islice(scored, first)]
 
 
-def sample_queries() -> list[tuple[str, list[str], tuple[str, str] | None, bool]]:
-    """Every title and alternate question of the sample content, whole and being typed,
-    and its English test questions, with a few of stop words only: (language, words,
-    prefix as ``_score`` takes it, whether the words are stop words)."""
+def sample_queries(index) -> list[tuple[str, list[str], tuple[str, str] | None, bool]]:
+    """Every title and alternate question of the sample content (``index``), whole and
+    being typed, and its English test questions, with a few of stop words only:
+    (language, words, prefix as ``_score`` takes it, whether the words are stop words)."""
     texts = [("en", "how do I?"), ("en", "can I?"), ("ru", "как мне?")]
-    for path in sorted(SAMPLE_CONTENT.glob("*/*/*.md")):
-        code = path.parts[-3]
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith(("title:", "  - ")):
-                phrase = line.split(":", 1)[1] if line.startswith("title:") else line[4:]
-                texts.append((code, phrase.strip().strip("'\"")))
+    texts += [(e.lang, text) for e in index.entries() for text in (e.title, *e.questions)]
     with open(SAMPLE_CONTENT / "_tests" / "en.csv", encoding="utf-8") as f:
         texts += [("en", row["question"]) for row in csv.DictReader(f)]
     queries = []
@@ -433,7 +428,7 @@ def test_scoring_lazily_yields_every_hit_as_sorting_all_their_confidences_does(e
     """``_score`` skips the phrase signal of hits whose bound cannot reach the best ones:
     the order and confidences are those of scoring every hit, with the phrases cached
     and not, and a few best ones score (and read) fewer hits."""
-    queries = sample_queries()
+    queries = sample_queries(engine.index)
     assert len(queries) > 300
     engine._phrase_cache.clear()
     pruned = 0
