@@ -269,7 +269,8 @@ class AnswerEngine:
         typed = langs.tokenize(question)
         # the last word is still being typed only when nothing (space, "?") follows it
         last_raw = typed[-1][0] if typed and typed[-1][2] == len(question) else None
-        last = langs.fold(langs.normalise(last_raw, code), code) if last_raw else None
+        last_normal, typed_stem = langs.analyse_word(last_raw, code) if last_raw else ("", "")
+        last = langs.fold(last_normal, code) if last_raw else None
         if not words and not last:
             return [], [], True
         hits = self.index.search(
@@ -280,7 +281,6 @@ class AnswerEngine:
             limit=POOL,
             time_limit=self.time_limit,
         )
-        typed_stem = langs.stem(last_raw, code) if last_raw else None
         scored = self._score(
             hits,
             words,

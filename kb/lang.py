@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
@@ -161,13 +161,13 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer(name) if name else None
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
     """Return the stem of ``word`` in ``lang``, normalised and folded for matching.
 
     Arabic is stemmed before its letters are folded: Snowball's Arabic
     stemmer knows the hamza and teh marbuta forms (إلغاء / الإلغاء), and
     folding them first would hide prefixes and suffixes from it.
+    Not remembered: ``analyse_word`` remembers each word's stem.
     """
     stemmer = _stemmer(lang)
     if stemmer is None:
@@ -180,23 +180,6 @@ def stem(word: str, lang: str) -> str:
     if lang == "az":
         word = word.replace("ə", "e")
     return fold(stemmer.stemWord(word) or word, lang)
-
-
-def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
-    """Return the search terms of ``text``: normalised, stop words removed, stemmed.
-
-    :param text: a question or any text
-    :param lang: language code
-    :param keep_stopwords: keep stop words (used when a query is made only of them)
-    """
-    stops = stopwords(lang)
-    out = []
-    for word, _, _ in tokenize(text):
-        normal = normalise(word, lang)
-        if not normal or (not keep_stopwords and normal in stops):
-            continue
-        out.append(stem(word, lang))
-    return out
 
 
 # what each word as written becomes, per (language, stemmed): a corpus repeats
@@ -233,6 +216,29 @@ def analyse_word(word: str, lang: str, *, stem_words: bool = True) -> tuple[str,
             memo.clear()
         memo[word] = found
     return found
+
+
+def terms(
+    text: str, lang: str, *, keep_stopwords: bool = False, stem_words: bool = True
+) -> list[str]:
+    """Return the search terms of ``text``: normalised, stop words removed, stemmed.
+
+    Each word's forms come from ``analyse_word``'s memo: a question or a
+    phrase is made of words asked and indexed many times over.
+
+    :param text: a question or any text
+    :param lang: language code
+    :param keep_stopwords: keep stop words (used when a query is made only of them)
+    :param stem_words: stem each word; otherwise keep it folded (the prefix field)
+    """
+    stops = frozenset() if keep_stopwords else stopwords(lang)
+    memo = _memo(lang, stem_words)
+    out = []
+    for raw in _WORD.findall(text):
+        word, indexed = memo.get(raw) or analyse_word(raw, lang, stem_words=stem_words)
+        if word and word not in stops:
+            out.append(indexed)
+    return out
 
 
 class LanguageTokenizer(Tokenizer):
@@ -298,16 +304,9 @@ class LanguageTokenizer(Tokenizer):
         The same words as the tokens, without a Token each: what a build
         needs (``kb.index`` counts them), at half the cost.
         """
-        stops = frozenset() if self.keep_stopwords else stopwords(self.lang)
-        lang, stem_words = self.lang, self.stem_words
-        memo = _memo(lang, stem_words)
-        out = []
-        for match in _WORD.finditer(value):
-            raw = match.group()
-            word, text = memo.get(raw) or analyse_word(raw, lang, stem_words=stem_words)
-            if word and word not in stops:
-                out.append(text)
-        return out
+        return terms(
+            value, self.lang, keep_stopwords=self.keep_stopwords, stem_words=self.stem_words
+        )
 
 
 class EdgeNgramFilter(Filter):
