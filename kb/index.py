@@ -44,7 +44,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field, fields
-from itertools import groupby
+from itertools import compress, groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -240,10 +240,20 @@ class Hit:
 
     score: float
     matched: frozenset[tuple[str, str]]
-    load: Callable[[], Entry] = field(repr=False, compare=False)
+    searcher: Any = field(repr=False, compare=False)  # the searcher that found it
+    docnum: int = field(repr=False, compare=False)  # its number in that searcher
     # (segment id, number in the segment): names one stored article version for as
     # long as the index keeps it, across publishes; a cheap cache key
     key: tuple[str, int] | None = None
+    entry: Entry | None = field(default=None, repr=False, compare=False)
+
+    def load(self) -> Entry:
+        """Return the stored entry, read and parsed once however many signals ask for it."""
+        entry = self.entry
+        if entry is None:
+            data = self.searcher.stored_fields(self.docnum)["data"]
+            entry = self.entry = Entry.from_stored(data)
+        return entry
 
 
 class _Counted(Frequency):
@@ -1621,49 +1631,37 @@ def _rank(
         pos = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
         hit = docs[pos] == ids
         table[mine[pos[hit]], leaves_of[hit]] = True
+    # one Hit per ranked document, in both rankings (loaded once): the arrays read
+    # into Python lists at once, not an element at a time
     rows: dict[bytes, frozenset[tuple[str, str]]] = {}
-    matched = {}
-    leaf_of = [(name, word) for name, word, *_ in present].__getitem__
-    for at, row in zip(chosen.tolist(), table, strict=True):
-        bits = row.tobytes()
+    names = [(name, word) for name, word, *_ in present]
+    width, flat = len(names), table.tobytes()  # a row is ``width`` bytes, each 0 or 1
+    made: dict[int, Hit] = {}
+    for i, (at, score, globaldoc, segment_at) in enumerate(
+        zip(
+            chosen.tolist(),
+            scores[chosen].tolist(),
+            globals_[chosen].tolist(),
+            which[chosen].tolist(),
+            strict=True,
+        )
+    ):
+        bits = flat[i * width : (i + 1) * width]
         leaves_matched = rows.get(bits)
         if leaves_matched is None:
-            leaves_matched = rows[bits] = frozenset(map(leaf_of, np.flatnonzero(row).tolist()))
-        matched[at] = leaves_matched
+            leaves_matched = rows[bits] = frozenset(compress(names, bits))
+        offset, _ids, _leaves, segment = matches[int(segment_at)]
+        made[at] = Hit(score, leaves_matched, searcher, globaldoc, (segment, globaldoc - offset))
     out = []
-    made: dict[int, Hit] = {}  # a document in both rankings is one Hit (loaded once)
     for ranked in rankings:
-        hits = Hits()
+        hits = Hits(map(made.__getitem__, ranked.tolist()))
         hits.complete = complete
-        for at in ranked.tolist():
-            hit = made.get(at)
-            if hit is None:
-                offset, _ids, _leaves, segment = matches[int(which[at])]
-                globaldoc = int(globals_[at])
-                hit = made[at] = Hit(
-                    float(scores[at]),
-                    matched[at],
-                    _loader(searcher, globaldoc),
-                    (segment, globaldoc - offset),
-                )
-            hits.append(hit)
         out.append(hits)
     return out[0], out[1]
 
 
 _FORMATTER = HtmlFormatter(tagname="mark", between=" … ")
 _FRAGMENTER = ContextFragmenter(maxchars=160, surround=60)
-
-
-def _loader(searcher, docnum: int) -> Callable[[], Entry]:
-    loaded: list[Entry] = []
-
-    def load() -> Entry:  # parsed once, however many signals ask for it
-        if not loaded:
-            loaded.append(Entry.from_stored(searcher.stored_fields(docnum)["data"]))
-        return loaded[0]
-
-    return load
 
 
 def snippet(entry: Entry, question: str) -> str:
