@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 import threading
 import time
@@ -90,6 +91,17 @@ def test_a_ref_is_fresh_only_when_made_with_this_key_moments_ago():
     assert not journal.fresh(tampered, key, 10)
     for junk in (None, 5, "", "A" * 32, "é" * 32, "!" * 32, ref[:-4], ref + "AAAA"):
         assert not journal.fresh(junk, key, 10), junk
+
+
+def test_refs_sort_by_the_second_they_were_made_in():
+    # so the journal's index of refs takes new rows at its end (tested over five
+    # minutes of seconds: their characters cross base64's out-of-order boundaries)
+    key, start = b"k" * 32, 1_790_000_000
+    seconds = [[journal.new_ref(key, now=start + s) for _ in range(5)] for s in range(300)]
+    for earlier, later in itertools.pairwise(seconds):
+        assert max(earlier) < min(later)
+    assert all(journal.fresh(ref, key, 10, now=start + 299) for ref in seconds[-1])
+    assert not journal.fresh(seconds[0][0], key, 10, now=start + 299)
 
 
 def _record_in_child(path, n):
