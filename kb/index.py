@@ -635,6 +635,9 @@ class SearchIndex:
         merge_in_background: bool = False,
     ):
         self.root = root
+        # asked about on every request (``searcher``): paths joined once, as strings
+        self._pointer = root / "CURRENT"
+        self._pointer_str = str(self._pointer)
         self.rebuild = rebuild
         self.merge_in_background = merge_in_background
         self._local = threading.local()
@@ -646,10 +649,6 @@ class SearchIndex:
 
     # --- locations -------------------------------------------------------------
 
-    @property
-    def _pointer(self) -> Path:
-        return self.root / "CURRENT"
-
     def _current_name(self) -> str | None:
         """Return the live folder's name; None when ``CURRENT`` is missing or damaged."""
         try:
@@ -660,7 +659,7 @@ class SearchIndex:
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
-            st = os.stat(self._pointer)
+            st = os.stat(self._pointer_str)
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_mtime_ns
@@ -1125,7 +1124,7 @@ class SearchIndex:
         if current is not None and local.stamp == stamp:
             # a commit adds files to the folder, so its modification time changes;
             # a time that has not changed for a while stands for "no commit since"
-            folder = _mtime_ns(self.root / local.name)
+            folder = _mtime_ns(local.folder)
             if folder is not None and folder == local.settled:
                 fresh = not verify or _unchanged(local.files)
                 state = "fresh" if fresh else _state(current, local.files)
@@ -1149,6 +1148,7 @@ class SearchIndex:
             with suppress(Exception):
                 current.close()
         local.searcher, local.stamp, local.name = searcher, self._pointer_stamp(), name
+        local.folder = str(self.root / name)
         local.settled = None
         local.recent = {}
         local.averages = {}  # each field's average length in this searcher's index
@@ -1341,7 +1341,7 @@ def _fingerprint(folder: Path, searcher) -> dict[str, tuple[int, int, int]]:
     return out
 
 
-def _mtime_ns(path: Path) -> int | None:
+def _mtime_ns(path: str | Path) -> int | None:
     try:
         return os.stat(path).st_mtime_ns
     except OSError:
