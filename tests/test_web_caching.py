@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from kb import journal, publish
+from kb.web import caching
 from tests.conftest import REFUND_TEXT, add_user, login, write_article
 
 SHARED = "public, max-age=0, s-maxage=1"
@@ -192,6 +195,33 @@ def test_workers_of_a_node_share_rendered_pages_on_disk(make_app, app, monkeypat
     app.test_client().get("/api/v1/articles/refund-time?lang=en")
     stored = [p.name for p in (app.config["DATA_DIR"] / "pages").rglob("*") if p.is_file()]
     assert len(stored) == 1
+
+
+def test_the_epoch_changes_at_midnight_and_reads_the_date_once_a_day(monkeypatch):
+    # articles past their review date are withheld from a day on: pages kept the
+    # day before must not be sent after midnight
+    asked = []
+
+    class Date(dt.date):
+        @classmethod
+        def today(cls):
+            asked.append(clock[0])
+            return Date.fromtimestamp(clock[0])
+
+    midnight = dt.datetime(2026, 11, 25).timestamp()  # local time, as date.today() is
+    clock = [midnight - 10]
+    shim = SimpleNamespace(date=Date, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
+    monkeypatch.setattr(caching, "dt", shim)
+    monkeypatch.setattr(caching, "time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr(caching, "_day", (0.0, ""))
+    before = caching.epoch_of("fingerprint", "ix:3")
+    clock[0] = midnight - 0.001
+    assert caching.epoch_of("fingerprint", "ix:3") == before
+    assert len(asked) == 1  # the date was read once
+    clock[0] = midnight
+    after = caching.epoch_of("fingerprint", "ix:3")
+    assert after != before and len(asked) == 2
+    assert caching.epoch_of("fingerprint", "ix:4") not in (before, after)
 
 
 def test_a_publish_starts_a_new_epoch_and_old_ones_are_removed(app, monkeypatch):

@@ -173,13 +173,35 @@ def signed_in() -> bool:
 
 
 def epoch_of(fingerprint: str, generation: str) -> str:
-    """Return what every public page of this moment depends on, besides its URL, as a hash."""
-    parts = [
-        fingerprint,
-        generation,
-        dt.date.today().isoformat(),  # articles past review are withheld from a date on
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    """Return what every public page of this moment depends on, besides its URL, as a hash.
+
+    Asked on every public request: the hash of each (fingerprint, generation,
+    day) is remembered.
+    """
+    # articles past review are withheld from a date on
+    key = (fingerprint, generation, _today())
+    epoch = _epochs.get(key)
+    if epoch is None:
+        if len(_epochs) >= 64:  # a generation lives until the next publish
+            _epochs.clear()
+        epoch = _epochs[key] = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:16]
+    return epoch
+
+
+_epochs: dict[tuple[str, str, str], str] = {}
+_day = (0.0, "")  # today's date (ISO), and the time.time() at which it ends
+
+
+def _today() -> str:
+    """Return today's local date (ISO), read afresh once a day, not on every request."""
+    global _day
+    ends, today = _day
+    now = time.time()
+    if now >= ends:
+        date = dt.date.today()
+        midnight = dt.datetime.combine(date + dt.timedelta(days=1), dt.time())
+        _day = ends, today = midnight.timestamp(), date.isoformat()
+    return today
 
 
 def app_epoch(app: Flask) -> str:
