@@ -1375,12 +1375,14 @@ def _state(searcher, files: dict[str, tuple[int, int, int]] | None) -> str:
         return "stale"
 
 
-def _segment_data(cache: dict, reader, field: str) -> Any:
+def _segment_data(cache: dict, reader, field: str, segment: str | None = None) -> Any:
     """Return a segment's field lengths by document, or which documents are internal (``field=""``).
 
     Both as arrays over the segment's document numbers; kept per segment, which never changes.
+
+    :param segment: the segment's id, when the caller has it at hand
     """
-    key = (reader.segment().segid, field)
+    key = (segment or reader.segment().segid, field)
     data = cache.get(key)
     if data is None:
         if len(cache) > 512:  # old segments pile up after many publishes: start afresh
@@ -1398,6 +1400,23 @@ def _segment_data(cache: dict, reader, field: str) -> Any:
                 data[list(reader.postings("audience", b"internal").all_ids())] = True
         cache[key] = data
     return data
+
+
+def _segment_fields(cache: dict, reader, segment: str) -> frozenset[str]:
+    """Return the fields a segment holds any word of (kept per segment, which never changes).
+
+    A build writes English and the other languages in separate segments, and a
+    publish writes one article's languages: most of a question's fields are in
+    one segment only, and a field a segment lacks is not looked up word by word.
+    """
+    key = (segment, None)
+    fields = cache.get(key)
+    if fields is None:
+        if len(cache) > 512:
+            cache.clear()
+        names = reader.schema.names()
+        fields = cache[key] = frozenset(name for name in names if reader.field_length(name))
+    return fields
 
 
 class PostingCache:
@@ -1542,11 +1561,23 @@ def _rank(
     # the coordination bonus counts the leaves present anywhere in the index, so
     # a ranking never depends on how the index happens to be split in segments
     segments = []  # each segment's reader, its first document's number and its id
+    fields = []  # and the fields it holds
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        segments.append((reader, offset, reader.segment().segid))
+        segid = reader.segment().segid
+        segments.append((reader, offset, segid))
+        fields.append(_segment_fields(cache, reader, segid))
     # which segments hold each leaf, asked once: the leaves held by none are left out
-    held = [(t, [postings.has(r, t[0], t[2], segid) for r, _, segid in segments]) for t in terms]
+    held = [
+        (
+            t,
+            [
+                t[0] in has_fields and postings.has(r, t[0], t[2], segid)
+                for (r, _, segid), has_fields in zip(segments, fields, strict=True)
+            ],
+        )
+        for t in terms
+    ]
     held = [(t, where) for t, where in held if any(where)]
     present = [t for t, _where in held]
     count = len(present)
@@ -1571,7 +1602,7 @@ def _rank(
             tfs_read.append(tf32)
             weights.append(weight)
             per_lengths.append(per_length)
-            lengths_read.append(_segment_data(cache, reader, name)[ids])
+            lengths_read.append(_segment_data(cache, reader, name, segment)[ids])
         # every leaf's postings end to end, in leaf order: ``bincount`` adds each
         # document's contributions in that order, as Whoosh's sum does
         sizes = [len(ids) for ids in ids_read]
@@ -1602,7 +1633,7 @@ def _rank(
                 score = (score + (counts[docs] - 1) / (count - COORDINATION) ** 2) * (
                     (count - 1) / count
                 )
-        internal = _segment_data(cache, reader, "")[docs]
+        internal = _segment_data(cache, reader, "", segment)[docs]
         parts.append((score, docs + offset, internal, np.full(len(docs), len(matches))))
         matches.append((offset, ids, np.repeat(np.array(leaf_at, dtype=np.int32), sizes), segment))
     if parts:
