@@ -413,7 +413,7 @@ class AnswerEngine:
                 _upper, at, hit, relative, coverage = bounded[position]
                 position += 1
                 phrase = 0.0
-                for terms, norm in self._phrases(hit, generation, stop_words=stop_words):
+                for terms, norm in self._phrases(hit, code, generation, stop_words=stop_words):
                     shared = list(filter(None, map(squared, terms)))
                     if shared:
                         sim = sum(shared) / (query_norm * norm)
@@ -479,35 +479,27 @@ class AnswerEngine:
         return entry
 
     def _phrases(
-        self, hit: Hit, generation: str, *, stop_words: bool = False
+        self, hit: Hit, code: str, generation: str, *, stop_words: bool = False
     ) -> tuple[tuple[tuple[str, ...], float], ...]:
         """Return the analysed title and questions of a hit's entry with their IDF norms.
 
-        The analysed phrases are cached under the stored document's key, which
-        outlives publishes of other articles, so a hit is scored without loading
-        its stored article at all; the norms follow the generation's IDFs.
+        The index keeps each entry's analysed phrases apart from the article
+        (``Hit.phrases``), so a hit is scored without loading its stored article
+        at all; they are cached under the stored document's key, which outlives
+        publishes of other articles; the norms follow the generation's IDFs.
 
+        :param code: the language searched (the hit's)
         :param stop_words: also those made of stop words only (kept with them),
             for a question made of stop words only
         """
         cached = self._phrase_cache.get(hit.key) if hit.key is not None else None
         if cached is None:
-            entry = hit.load()
             # tuples of strings, not sets: the garbage collector stops tracking them,
             # so thousands of cached phrases cost nothing at each full collection
-            phrases, stopped = [], []
-            for text in (entry.title, *entry.questions):
-                terms = langs.terms(text, entry.lang)
-                if terms:
-                    phrases.append(tuple(dict.fromkeys(terms)))
-                else:  # stop words only: keep them after all
-                    terms = langs.terms(text, entry.lang, keep_stopwords=True)
-                    if terms:
-                        stopped.append(tuple(dict.fromkeys(terms)))
-            cached = (entry.lang, tuple(phrases), tuple(stopped))
+            cached = hit.phrases()
             if hit.key is not None:
                 self._phrase_cache.put(hit.key, cached)
-        code, phrases, stopped = cached
+        phrases, stopped = cached
         self._same_generation(generation)
         with_norms = self._norms.get(hit.key) if hit.key is not None else None
         if with_norms is None:

@@ -50,9 +50,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh import columns as whoosh_columns
 from whoosh import index as whoosh_index
 from whoosh.analysis import Composable
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.filedb import compound as _whoosh_compound
 from whoosh.formats import Frequency
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
@@ -134,7 +135,7 @@ MERGE_LINGER = 30.0
 SEGMENTS_CROWDED = 24
 # where ``kb`` is imported from, for the merging process
 _CODE_ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: the analysed phrases column
 FIELD_BOOSTS = {"title": 3.0, "questions": 2.5, "tags": 1.5, "body": 1.0}
 # BM25F's free parameters (Whoosh's defaults) and the coordination bonus's scale
 K1, B = 1.2, 0.75
@@ -245,6 +246,8 @@ class Hit:
     # (segment id, number in the segment): names one stored article version for as
     # long as the index keeps it, across publishes; a cheap cache key
     key: tuple[str, int] | None = None
+    # its segment's column of analysed phrases (``phrase_terms``), when it has one
+    column: Any = field(default=None, repr=False, compare=False)
     entry: Entry | None = field(default=None, repr=False, compare=False)
 
     def load(self) -> Entry:
@@ -254,6 +257,51 @@ class Hit:
             data = self.searcher.stored_fields(self.docnum)["data"]
             entry = self.entry = Entry.from_stored(data)
         return entry
+
+    def phrases(self) -> Phrases:
+        """Return ``phrase_terms`` of the entry, read from the index without loading it."""
+        if self.column is not None and self.key is not None:
+            raw = self.column[self.key[1]]
+            if raw:
+                return _decode_phrases(raw)
+        return phrase_terms(self.load())
+
+
+# an entry's analysed title and questions: those with words besides stop words,
+# and those made of stop words only (kept with them); each phrase's terms once, in order
+Phrases = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+
+
+def phrase_terms(entry: Entry) -> Phrases:
+    """Return the analysed title and questions of ``entry`` (see ``Phrases``).
+
+    Written into the index with the entry (the ``phrases`` column), so the
+    answer engine compares a question with them without reading the article.
+    """
+    phrases, stopped = [], []
+    for text in (entry.title, *entry.questions):
+        terms = langs.terms(text, entry.lang)
+        if terms:
+            phrases.append(tuple(dict.fromkeys(terms)))
+        else:  # stop words only: keep them after all
+            terms = langs.terms(text, entry.lang, keep_stopwords=True)
+            if terms:
+                stopped.append(tuple(dict.fromkeys(terms)))
+    return tuple(phrases), tuple(stopped)
+
+
+def _encode_phrases(phrases: Phrases) -> bytes:
+    # terms are words (``langs.tokenize``): never a space, a newline or a separator
+    return "\x1e".join("\n".join(" ".join(terms) for terms in group) for group in phrases).encode()
+
+
+def _decode_phrases(raw: bytes) -> Phrases:
+    kept, _, stopped = raw.decode("utf-8").partition("\x1e")
+    # interned: the cached phrases of thousands of articles share each word's string
+    return (
+        tuple(tuple(map(sys.intern, line.split(" "))) for line in kept.split("\n") if line),
+        tuple(tuple(map(sys.intern, line.split(" "))) for line in stopped.split("\n") if line),
+    )
 
 
 class _Counted(Frequency):
@@ -290,6 +338,7 @@ def make_schema() -> Schema:
         "audience": ID(stored=True),
         "category": ID(stored=True),
         "data": STORED(),
+        "phrases": COLUMN(whoosh_columns.VarBytesColumn()),
     }
     for code in langs.LANGUAGES:
         analyser = langs.analyzer(code)
@@ -583,6 +632,7 @@ def _document(entry: Entry) -> dict[str, Any]:
         "audience": entry.audience,
         "category": entry.category,
         "data": entry.to_stored(),
+        "phrases": _encode_phrases(phrase_terms(entry)),
         f"title_{code}": entry.title,
         f"questions_{code}": "\n".join(entry.questions),
         f"tags_{code}": " ".join(entry.tags),
@@ -1152,6 +1202,7 @@ class SearchIndex:
         local.settled = None
         local.recent = {}
         local.averages = {}  # each field's average length in this searcher's index
+        local.columns = {}  # each segment's phrases column reader, by segment id
         local.files = _fingerprint(self.root / name, searcher)
         return searcher
 
@@ -1268,6 +1319,7 @@ class SearchIndex:
             both = _rank(
                 searcher,
                 self._segment_cache,
+                local.columns,
                 self._postings,
                 leaves,
                 averages=local.averages,
@@ -1419,6 +1471,18 @@ def _segment_fields(cache: dict, reader, segment: str) -> frozenset[str]:
     return fields
 
 
+def _phrase_column(columns: dict, reader, segment: str) -> Any:
+    """Return the reader of a segment's ``phrases`` column (None without one), kept per searcher."""
+    column = columns.get(segment, columns)
+    if column is columns:  # not asked yet
+        column = columns[segment] = (
+            reader.column_reader("phrases", translate=False)
+            if reader.has_column("phrases")
+            else None
+        )
+    return column
+
+
 class PostingCache:
     """Decoded postings by (segment, field, term), least recently used dropped first.
 
@@ -1523,6 +1587,7 @@ def _best(scores: np.ndarray, docs: np.ndarray, limit: int) -> np.ndarray:
 def _rank(
     searcher,
     cache: dict,
+    columns: dict,
     postings: PostingCache,
     leaves: list[tuple[str, str, float]],
     *,
@@ -1533,7 +1598,8 @@ def _rank(
 ) -> tuple[Hits, Hits]:
     """Score every document matching a leaf (field, word, boost); return the best ``limit``.
 
-    Returns the best public articles, and the best of all articles.
+    Returns the best public articles, and the best of all articles. ``columns``
+    keeps the open searcher's phrase column readers by segment (``_phrase_column``).
 
     The same sums Whoosh's matchers compute, over each segment's postings with
     arrays instead of a Python step per posting (all of a segment's leaves end to
@@ -1584,8 +1650,8 @@ def _rank(
     complete, read = True, 0
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     # per segment: its offset, the postings read (document numbers and which leaf
-    # each came from, all leaves end to end) and its id
-    matches: list[tuple[int, np.ndarray, np.ndarray, str]] = []
+    # each came from, all leaves end to end), its id and its phrases column
+    matches: list[tuple[int, np.ndarray, np.ndarray, str, Any]] = []
     for segment_at, (reader, offset, segment) in enumerate(segments):
         size = reader.doc_count_all()
         leaf_at, ids_read, tfs_read, weights, per_lengths, lengths_read = [], [], [], [], [], []
@@ -1635,7 +1701,15 @@ def _rank(
                 )
         internal = _segment_data(cache, reader, "", segment)[docs]
         parts.append((score, docs + offset, internal, np.full(len(docs), len(matches))))
-        matches.append((offset, ids, np.repeat(np.array(leaf_at, dtype=np.int32), sizes), segment))
+        matches.append(
+            (
+                offset,
+                ids,
+                np.repeat(np.array(leaf_at, dtype=np.int32), sizes),
+                segment,
+                _phrase_column(columns, reader, segment),
+            )
+        )
     if parts:
         scores = np.concatenate([p[0] for p in parts])
         globals_ = np.concatenate([p[1] for p in parts])
@@ -1654,7 +1728,7 @@ def _rank(
     # then one set per distinct row
     chosen = np.unique(np.concatenate(rankings))
     table = np.zeros((len(chosen), len(present)), dtype=bool)
-    for segment_at, (offset, ids, leaves_of, _segment) in enumerate(matches):
+    for segment_at, (offset, ids, leaves_of, _segment, _column) in enumerate(matches):
         mine = np.flatnonzero(which[chosen] == segment_at)
         if not len(mine) or not len(ids):
             continue
@@ -1681,8 +1755,10 @@ def _rank(
         leaves_matched = rows.get(bits)
         if leaves_matched is None:
             leaves_matched = rows[bits] = frozenset(compress(names, bits))
-        offset, _ids, _leaves, segment = matches[int(segment_at)]
-        made[at] = Hit(score, leaves_matched, searcher, globaldoc, (segment, globaldoc - offset))
+        offset, _ids, _leaves, segment, column = matches[int(segment_at)]
+        made[at] = Hit(
+            score, leaves_matched, searcher, globaldoc, (segment, globaldoc - offset), column
+        )
     out = []
     for ranked in rankings:
         hits = Hits(map(made.__getitem__, ranked.tolist()))

@@ -354,9 +354,7 @@ def test_agents_ranking_reuses_the_customers_signals_for_shared_hits(make_app, c
     engine = make_app().extensions["kb"].engine
     scored = []
     phrases = engine._phrases
-    engine._phrases = lambda hit, generation, **kw: (
-        scored.append(hit.key) or phrases(hit, generation, **kw)
-    )
+    engine._phrases = lambda hit, *args, **kw: scored.append(hit.key) or phrases(hit, *args, **kw)
     public = engine.answer("refund question", "en", limit=8)
     first = len(scored)
     internal = engine.answer("refund question", "en", audience="internal", limit=8)
@@ -381,7 +379,7 @@ def scored_eagerly(engine, hits, words, code, prefix, stop_words=False):
     for at, hit in enumerate(hits):
         coverage = engine._coverage(hit.matched, weights, total, prefix_term, prefix)
         phrase = 0.0
-        for terms, phrase_norm in engine._phrases(hit, generation, stop_words=stop_words):
+        for terms, phrase_norm in engine._phrases(hit, code, generation, stop_words=stop_words):
             shared = [weights[t] ** 2 for t in terms if t in weights]
             if shared:
                 phrase = max(phrase, sum(shared) / (norm * phrase_norm))
@@ -445,8 +443,8 @@ def test_scoring_lazily_yields_every_hit_as_sorting_all_their_confidences_does(e
                 engine._local = type(engine._local)()  # nothing kept from the last question
                 scored = []
                 phrases = engine._phrases
-                engine._phrases = lambda hit, g, seen=scored, real=phrases, **kw: (
-                    seen.append(hit) or real(hit, g, **kw)
+                engine._phrases = lambda hit, *args, seen=scored, real=phrases, **kw: (
+                    seen.append(hit) or real(hit, *args, **kw)
                 )
                 try:
                     best = lazily(engine, hits, words, code, prefix, stop_words, first=4)
@@ -483,7 +481,8 @@ def test_a_title_of_stop_words_counts_for_a_question_of_stop_words_only(make_app
         hits = engine.index.search("en", words, public_only=True, limit=POOL)
         assert hits[-1].load().id == "then-can-i"
         # "Paint colours n" has no stop words: "Can I have?" is the only phrase of its kind
-        assert len(engine._phrases(hits[-1], generation, stop_words=stop_words)) == stop_words
+        phrases = engine._phrases(hits[-1], "en", generation, stop_words=stop_words)
+        assert len(phrases) == stop_words
         for _ in range(2):  # the second time, with the phrases cached
             engine._local = type(engine._local)()
             assert lazily(engine, hits, words, "en", None, stop_words) == scored_eagerly(

@@ -15,7 +15,7 @@ import pytest
 
 from kb import lang as langs
 from kb.errors import IndexUnavailable
-from kb.index import COORDINATION, FIELD_BOOSTS, Entry, SearchIndex
+from kb.index import COORDINATION, FIELD_BOOSTS, Entry, SearchIndex, phrase_terms
 from tests.conftest import SAMPLE_CONTENT, sample_app_in
 
 
@@ -724,17 +724,46 @@ def test_mapped_segment_parts_read_like_bytesio_without_copying(tmp_path):
     assert isinstance(reader._terms._dbfile.file, _View)
 
 
-def _index_content(index: SearchIndex) -> tuple[list, dict]:
-    """Return the stored documents in number order and every field's postings, as read back."""
+def test_a_hit_reads_its_analysed_phrases_from_the_index_as_its_entry_gives_them(tmp_path):
+    """The answer engine compares questions with each hit's analysed title and questions,
+    read from the index's phrases column: those of a build, of a publish (Whoosh's own
+    writer) and of stop words only, as analysing the stored entry gives them."""
+    index = sample_app_in(tmp_path / "app").extensions["kb"].index
+    index.update(
+        [
+            entry("stops", title="Can I have?", questions=("How do I?", "Refund now, please")),
+            entry("b", title="Возврат денег", lang="ru", questions=("Когда вернут деньги?",)),
+        ]
+    )
+    checked = set()
+    for e in index.entries():
+        for text in (e.title, *e.questions):
+            words = langs.terms(text, e.lang) or langs.terms(text, e.lang, keep_stopwords=True)
+            for hit in index.search(e.lang, words, public_only=False, limit=50):
+                assert hit.column is not None
+                assert hit.phrases() == phrase_terms(hit.load()), hit.key
+                checked.add(hit.key)
+    assert len(checked) == index.doc_count()
+    assert phrase_terms(index.get("en:stops")) == (
+        (("refund", "now"),),
+        (("can", "i", "have"), ("how", "do", "i")),
+    )
+
+
+def _index_content(index: SearchIndex) -> tuple[list, dict, list]:
+    """Return the stored documents in number order, every field's postings and the
+    analysed phrases column, as read back."""
     reader = index.searcher().reader()
     stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+    schema = index.searcher().schema
     postings = {
         (name, term): list(reader.postings(name, term).items_as("frequency"))
-        for name in index.searcher().schema.names()
-        if name != "data"
+        for name in schema.names()
+        if schema[name].indexed
         for term in reader.lexicon(name)
     }
-    return stored, postings
+    column = reader.column_reader("phrases", translate=False)
+    return stored, postings, [column[d] for d in range(reader.doc_count_all())]
 
 
 def test_a_build_in_several_processes_gives_the_same_index_and_rankings(tmp_path):
@@ -795,8 +824,9 @@ def _term_statistics(index: SearchIndex) -> dict:
     """Return what Whoosh keeps per term for scoring and skipping: counts, weights, lengths."""
     reader = index.searcher().reader()
     out = {}
-    for name in index.searcher().schema.names():
-        if name == "data":
+    schema = index.searcher().schema
+    for name in schema.names():
+        if not schema[name].indexed:
             continue
         for term in reader.lexicon(name):
             info = reader.term_info(name, term)
