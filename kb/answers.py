@@ -221,7 +221,7 @@ class AnswerEngine:
             weakref.WeakValueDictionary()
         )
         # per index generation: IDFs of words, and IDF norms of stored phrases by hit key
-        self._idf_values: dict[tuple[str, str], float] = {}
+        self._idf_values: dict[str, dict[str, float]] = {}  # by language, by word
         self._norms: dict[tuple[str, int], tuple[tuple[tuple[str, ...], float], ...]] = {}
         self._idf_generation = ""
         self._generation = ""  # the index generation the caches hold
@@ -513,9 +513,14 @@ class AnswerEngine:
     def _with_norms(
         self, code: str, phrases: tuple[tuple[str, ...], ...], generation: str
     ) -> tuple[tuple[tuple[str, ...], float], ...]:
+        self._same_generation(generation)
+        known = self._idf_values.setdefault(code, {}).get
+
+        def idf(word: str) -> float:  # an IDF is never 0: ``or`` asks only for unknown words
+            return known(word) or self._idf(code, word, generation)
+
         return tuple(
-            (terms, math.sqrt(sum(self._idf(code, t, generation) ** 2 for t in terms)) or 1.0)
-            for terms in phrases
+            (terms, math.sqrt(sum([idf(t) ** 2 for t in terms])) or 1.0) for terms in phrases
         )
 
     def _same_generation(self, generation: str) -> None:
@@ -526,14 +531,14 @@ class AnswerEngine:
     def _idf(self, code: str, word: str, generation: str) -> float:
         """Return a word's highest IDF over the weighted fields (cached per index generation)."""
         self._same_generation(generation)
-        key = (code, word)
-        value = self._idf_values.get(key)
+        known = self._idf_values.setdefault(code, {})
+        value = known.get(word)
         if value is None:
             best = 0.0
             for name in FIELD_BOOSTS:
                 best = max(best, self.index.field_idf(f"{name}_{code}", word))
             value = best if best > 0 else math.log(2)
-            self._idf_values[key] = value
+            known[word] = value
         return value
 
     # --- the three questions every channel asks --------------------------------
