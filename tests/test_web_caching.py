@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import time
 from types import SimpleNamespace
 
@@ -271,6 +272,18 @@ def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkey
     forget_pages(app)
     response = client.get("/en/articles/refund-time")
     assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
+
+
+def test_a_page_store_makes_its_epoch_folder_again_when_it_was_removed(tmp_path):
+    # a worker makes (or finds) an epoch's folder once, not at each page it shares
+    store = caching.PageStore(tmp_path / "pages")
+    store.put("e1", "a", b"body a", "head")
+    assert store.get("e1", "a") == (b"body a", "head")
+    shutil.rmtree(tmp_path / "pages" / "e1")  # e.g. retired by another worker
+    store.put("e1", "b", b"body b", "head")
+    assert store.get("e1", "b") == (b"body b", "head")
+    assert store.get("e1", "a") is None
+    assert [p.name for p in (tmp_path / "pages" / "e1").iterdir()] == ["b"]  # no temp file
 
 
 def reached_flask(app, monkeypatch) -> list[str]:

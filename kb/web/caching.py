@@ -98,6 +98,8 @@ class PageStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = str(root)
+        self._made = ""  # the epoch whose folder this process made or found: no mkdir each time
 
     def _retire(self, keep: str) -> None:
         """Remove the folders of other epochs, but those written to in the last minute.
@@ -114,8 +116,9 @@ class PageStore:
     def get(self, epoch: str, name: str) -> tuple[bytes, str] | None:
         """Return the body and head line stored under ``name``, or None."""
         try:
-            with open(self.root / epoch / name, "rb") as fh:
-                data = fh.read()
+            # unbuffered: the file is read whole, at once
+            with open(os.path.join(self._root, epoch, name), "rb", buffering=0) as fh:
+                data = fh.readall()
         except OSError:
             return None
         content_type, sep, body = data.partition(b"\n")
@@ -126,22 +129,40 @@ class PageStore:
 
         :param head: one line of latin-1 text read back with the body
         """
-        folder = self.root / epoch
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        folder = os.path.join(self._root, epoch)
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+        data = head.encode("latin-1") + b"\n" + body
         try:
+            self._folder(epoch, folder)
             try:
-                folder.mkdir(parents=True)
-            except FileExistsError:
-                pass
-            else:  # this worker started the epoch: retire the others, off the request
-                # (an epoch can hold thousands of pages: removing them took seconds)
-                threading.Thread(target=self._retire, args=(epoch,), daemon=True).start()
-            with open(tmp, "wb") as fh:
-                fh.write(head.encode("latin-1") + b"\n" + body)
-            os.replace(tmp, folder / name)
+                _write(tmp, data)
+            except FileNotFoundError:  # the folder was removed since: make it again
+                self._made = ""
+                self._folder(epoch, folder)
+                _write(tmp, data)
+            os.replace(tmp, os.path.join(folder, name))
         except OSError:
+            self._made = ""
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)
+
+    def _folder(self, epoch: str, folder: str) -> None:
+        """Make the epoch's folder, unless this process made or found it already."""
+        if self._made == epoch:
+            return
+        try:
+            os.makedirs(folder)
+        except FileExistsError:
+            pass
+        else:  # this worker started the epoch: retire the others, off the request
+            # (an epoch can hold thousands of pages: removing them took seconds)
+            threading.Thread(target=self._retire, args=(epoch,), daemon=True).start()
+        self._made = epoch
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb", buffering=0) as fh:  # one write, unbuffered
+        fh.write(data)
 
 
 def worker_lru(name: str, size: int) -> LRU:
