@@ -68,7 +68,7 @@ def new_ref(key: bytes, *, now: float | None = None) -> str:
 
 
 def _signature(key: bytes, body: bytes) -> bytes:
-    return hmac.new(key, body, "sha256").digest()[:_SIGNATURE]
+    return hmac.digest(key, body, "sha256")[:_SIGNATURE]  # one call: no HMAC object
 
 
 def fresh(ref: object, key: bytes, seconds: float, *, now: float | None = None) -> bool:
@@ -110,6 +110,17 @@ class Ask:
     confidence: float
     latency_ms: float
     audience: str = "public"
+
+
+def again(ask: Ask, *, ref: str, at: str, latency_ms: float) -> Ask:
+    """Return ``ask`` served again: the same answer under a new ref, time and latency.
+
+    ``dataclasses.replace`` without its checks (a third of the cost of sending
+    a cached answer again): a copy of the fields, three of them changed.
+    """
+    copy = object.__new__(Ask)
+    copy.__dict__.update(ask.__dict__, ref=ref, at=at, latency_ms=latency_ms)
+    return copy
 
 
 ASK_COLUMNS = tuple(Ask.__dataclass_fields__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import multiprocessing
@@ -224,3 +225,14 @@ def test_find_asks_by_channel_and_window(tmp_path):
         until="2026-03-03T23:59:59.000+00:00",
     )
     assert [a.ref for a in found] == ["a"]
+
+
+def test_an_answer_served_again_is_the_same_row_under_a_new_ref_time_and_latency():
+    first = ask("r1", audience="internal")
+    again = journal.again(first, ref="r2", at="2026-11-24T10:00:00.000+00:00", latency_ms=0.25)
+    assert again == dataclasses.replace(
+        first, ref="r2", at="2026-11-24T10:00:00.000+00:00", latency_ms=0.25
+    )
+    assert first.ref == "r1" and again.audience == "internal"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again.ref = "r3"
