@@ -91,3 +91,24 @@ def test_full_collections_are_spaced_by_their_own_duration(thresholds, monkeypat
     assert wrapped.collections == 2
     request(0.5)
     assert wrapped.collections == 2
+
+
+def test_the_response_is_closed_before_a_collection_even_when_closing_it_fails(thresholds):
+    events = []
+
+    class Body:
+        def __iter__(self):
+            events.append("sent")
+            return iter([b"a", b"b"])
+
+        def close(self):
+            events.append("closed")
+            raise OSError("the client went away")
+
+    wrapped = CollectBetweenRequests(lambda environ, start_response: Body(), every=0, spacing=0)
+    wrapped._collect_if_due = lambda: events.append("collected")
+    response = wrapped({}, lambda *args: None)
+    assert b"".join(response) == b"ab"
+    with pytest.raises(OSError):
+        response.close()
+    assert events == ["sent", "closed", "collected"]

@@ -41,7 +41,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -530,7 +530,7 @@ class FrontCache:
         recorder = kb.recorder
         if recorder is not None:
             latency = round(1000 * (time.perf_counter() - started), 3)
-            recorder.record(replace(ask, ref=ref, at=journal.utc_iso(), latency_ms=latency))
+            recorder.record(journal.again(ask, ref=ref, at=journal.utc_iso(), latency_ms=latency))
         body = kept.body.replace(ask.ref.encode(), ref.encode())
         headers = [
             (k, str(len(body))) if k.lower() == "content-length" else (k, v)

@@ -26,8 +26,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.wsgi import ClosingIterator
-
 NEVER = 1 << 30  # a full-collection threshold CPython never reaches on its own
 
 
@@ -53,7 +51,7 @@ class CollectBetweenRequests:
         gc.set_threshold(young, middle, NEVER)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        return ClosingIterator(self.app(environ, start_response), [self._collect_if_due])
+        return _Closing(self.app(environ, start_response), self._collect_if_due)
 
     def _collect_if_due(self) -> None:
         if gc.get_count()[2] >= self.every and time.monotonic() >= self._next:
@@ -62,3 +60,23 @@ class CollectBetweenRequests:
             ended = time.monotonic()
             self._next = ended + self.spacing * (ended - started)
             self.collections += 1
+
+
+class _Closing:
+    """The response's iterable, calling ``then`` once the server closed it (werkzeug's
+    ``ClosingIterator`` for one callback, without its per-request typing cast)."""
+
+    def __init__(self, iterable: Iterable[bytes], then: Callable[[], None]) -> None:
+        self._iterable = iterable
+        self._then = then
+
+    def __iter__(self):
+        return iter(self._iterable)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._iterable, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._then()
