@@ -74,11 +74,16 @@ class Injected(RuntimeError):
 
 
 def install_fault(mp: pytest.MonkeyPatch, step: str, fault: Callable[[], None]) -> None:
-    """Call ``fault`` once, at ``step`` of the next publish, through the real functions it calls."""
+    """Call ``fault`` once, at ``step`` of the next publish, through the real functions it calls.
+
+    Only in the thread that installs it, which publishes: the journal's writer
+    thread commits to its own file through the same functions meanwhile.
+    """
     state = {"renamed": False, "fired": False}
+    publishing = threading.current_thread()
 
     def fire(at: str) -> None:
-        if at == step and not state["fired"]:
+        if at == step and not state["fired"] and threading.current_thread() is publishing:
             state["fired"] = True
             fault()
 
