@@ -60,7 +60,9 @@ def trial(
         for name, tree in trees.items():
             copy = work / f"data-{name}"
             shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(data, copy, ignore=shutil.ignore_patterns("pages", "journal.sqlite*"))
+            shutil.copytree(
+                data, copy, ignore=shutil.ignore_patterns("pages.sqlite*", "journal.sqlite*")
+            )
             serve.REPO = tree  # gunicorn starts in the tree: its code serves
             context = serve.gunicorn(
                 serve.kb_env(content, copy), workers=workers, log_dir=work / f"logs-{name}"

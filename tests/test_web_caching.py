@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-import shutil
+import sqlite3
 import time
 from types import SimpleNamespace
 
@@ -40,6 +41,22 @@ def republish(app, body: str = "Seven days.") -> None:
         )
     finally:
         db.conn.close()
+
+
+def stored(app) -> list[tuple[str, str]]:
+    """Return the (epoch, name) of every page in the node's page store, read as another process."""
+    path = app.config["DATA_DIR"] / "pages.sqlite"
+    if not path.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute("SELECT epoch, name FROM pages ORDER BY epoch, name").fetchall()
+
+
+def tamper(app, name: str, head: object, body: object) -> None:
+    """Overwrite a stored page's head and body, as another process (or a bug) could."""
+    path = app.config["DATA_DIR"] / "pages.sqlite"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("UPDATE pages SET head = ?, body = ? WHERE name = ?", (head, body, name))
 
 
 def forget_pages(app) -> None:
@@ -178,7 +195,7 @@ def test_a_worker_renders_a_public_page_once_per_generation(app, monkeypatch):
     assert len(calls) == 2 and "Seven days" in third.get_data(as_text=True)
 
 
-def test_workers_of_a_node_share_rendered_pages_on_disk(make_app, app, monkeypatch):
+def test_workers_of_a_node_share_rendered_pages(make_app, app, monkeypatch):
     from kb.web import faq
 
     other = make_app()  # a second worker over the same data directory
@@ -194,8 +211,7 @@ def test_workers_of_a_node_share_rendered_pages_on_disk(make_app, app, monkeypat
     assert second.headers["Content-Type"] == first.headers["Content-Type"]
     # free text in the URL is never stored on disk (the set of pages stays bounded)
     app.test_client().get("/api/v1/articles/refund-time?lang=en")
-    stored = [p.name for p in (app.config["DATA_DIR"] / "pages").rglob("*") if p.is_file()]
-    assert len(stored) == 1
+    assert len(stored(app)) == 1
 
 
 def test_the_epoch_changes_at_midnight_and_reads_the_date_once_a_day(monkeypatch):
@@ -229,61 +245,86 @@ def test_a_publish_starts_a_new_epoch_and_old_ones_are_removed(app, monkeypatch)
     from kb.web import caching
 
     client = app.test_client()
-    pages = app.config["DATA_DIR"] / "pages"
     client.get("/en/articles/refund-time")
-    (before,) = [p.name for p in pages.iterdir()]
+    ((before, _),) = stored(app)
     monkeypatch.setattr(caching, "RETIRE_AFTER", -1.0)  # no grace, to see the removal now
     republish(app)
     response = client.get("/en/articles/refund-time")
     assert "Seven days" in response.get_data(as_text=True)
     deadline = time.monotonic() + 5  # the old epoch is removed off the request, by a thread
-    while len(list(pages.iterdir())) > 1 and time.monotonic() < deadline:
+    while len({epoch for epoch, _ in stored(app)}) > 1 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert [p.name for p in pages.iterdir()] != [before] and len(list(pages.iterdir())) == 1
+    ((after, _),) = stored(app)
+    assert after != before
 
 
 def test_an_epoch_written_to_recently_is_kept_for_a_lagging_worker(app):
     client = app.test_client()
-    pages = app.config["DATA_DIR"] / "pages"
     client.get("/en/articles/refund-time")
     republish(app)
     client.get("/en/articles/refund-time")
-    assert len(list(pages.iterdir())) == 2  # the old epoch was written to a moment ago
+    time.sleep(0.2)  # the thread that retires old epochs has run
+    assert len({epoch for epoch, _ in stored(app)}) == 2  # the old one was written a moment ago
 
 
 def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkeypatch):
-    import os
+    real = caching._open_pages
 
-    def full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    class Full:
+        def __init__(self, db):
+            self.db = db
 
-    monkeypatch.setattr(os, "replace", full)
+        def execute(self, sql, *args):
+            if sql.startswith(("INSERT", "UPDATE")):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.db.execute(sql, *args)
+
+    monkeypatch.setattr(caching, "_open_pages", lambda path: Full(real(path)))
     client = app.test_client()
     for _ in range(2):
         response = client.get("/en/articles/refund-time")
         assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
-    pages = app.config["DATA_DIR"] / "pages"
-    assert not [p for p in pages.rglob("*") if p.is_file()]  # no temp file left behind
+    assert stored(app) == []
     monkeypatch.undo()
     forget_pages(app)
+    caching.page_store(app)._local.conn = None
     client.get("/en/articles/refund-time")
-    (page,) = [p for p in pages.rglob("*") if p.is_file()]
-    page.write_bytes(b"garbage without a header line")
+    ((_, name),) = stored(app)
+    tamper(app, name, "text/html; charset=utf-8", "a body stored as text, not bytes")
+    forget_pages(app)
+    response = client.get("/en/articles/refund-time")
+    assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
+    # a file that is not a database at all
+    (app.config["DATA_DIR"] / "pages.sqlite").write_bytes(b"garbage" * 1000)
+    caching.page_store(app)._local.conn = None
     forget_pages(app)
     response = client.get("/en/articles/refund-time")
     assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
 
 
-def test_a_page_store_makes_its_epoch_folder_again_when_it_was_removed(tmp_path):
-    # a worker makes (or finds) an epoch's folder once, not at each page it shares
-    store = caching.PageStore(tmp_path / "pages")
-    store.put("e1", "a", b"body a", "head")
-    assert store.get("e1", "a") == (b"body a", "head")
-    shutil.rmtree(tmp_path / "pages" / "e1")  # e.g. retired by another worker
-    store.put("e1", "b", b"body b", "head")
-    assert store.get("e1", "b") == (b"body b", "head")
+def test_a_page_store_keeps_pages_per_epoch_and_retires_old_epochs(tmp_path, monkeypatch):
+    store = caching.PageStore(tmp_path / "pages.sqlite")
+    other = caching.PageStore(tmp_path / "pages.sqlite")  # another worker
     assert store.get("e1", "a") is None
-    assert [p.name for p in (tmp_path / "pages" / "e1").iterdir()] == ["b"]  # no temp file
+    store.put("e1", "a", b"body a", "head a")
+    store.put("e1", "a", b"body a2", "head a2")  # the same page again: replaced
+    assert other.get("e1", "a") == (b"body a2", "head a2")
+    assert other.get("e2", "a") is None
+    other.put("e2", "b", b"\x00\xffbody", "")
+    assert store.get("e2", "b") == (b"\x00\xffbody", "")
+    store.retire("e2")  # e1 was written a moment ago: kept for a worker that lags
+    assert store.get("e1", "a") == (b"body a2", "head a2")
+    monkeypatch.setattr(caching, "RETIRE_AFTER", -1.0)
+    monkeypatch.setattr(caching, "_RETIRE", caching._RETIRE.replace("256", "2"))
+    for n in range(5):  # removed in several small transactions
+        store.put("e1", f"page {n}", b"x", "h")
+    store.retire("e2")
+    assert store.get("e1", "a") is None and store.get("e1", "page 4") is None
+    assert store.get("e2", "b") == (b"\x00\xffbody", "")
+    (tmp_path / "pages").mkdir()  # the layout this store replaced goes too
+    (tmp_path / "pages" / "old-epoch").mkdir()
+    store.retire("e2")
+    assert not (tmp_path / "pages").exists()
 
 
 def reached_flask(app, monkeypatch) -> list[str]:
@@ -452,8 +493,8 @@ def test_the_front_cache_keeps_bodies_within_its_byte_budget(app, monkeypatch):
     assert paths == [urls[0]]  # the first one made room for it
 
 
-def shared_answers(app) -> list:
-    return sorted((app.config["DATA_DIR"] / "pages").rglob("answer-*"))
+def shared_answers(app) -> list[str]:
+    return [name for _, name in stored(app) if name.startswith("answer-")]
 
 
 @pytest.mark.parametrize("url", ["/api/v1/answer?q=refund&lang=en", "/en/search?q=refund"])
@@ -503,15 +544,24 @@ def test_each_worker_shares_a_bounded_number_of_answers_per_epoch(make_app, app,
 
 
 @pytest.mark.parametrize(
-    "garbage",
-    [b"no head line", b"{not json\nbody", b'{"ask": 1}\nbody', b"[]\nbody", b'{"headers": null}\n'],
+    ("head", "body"),
+    [
+        ("", b""),
+        ("{not json", b"body"),
+        ('{"ask": 1}', b"body"),
+        ("[]", b"body"),
+        ('{"headers": null}', b""),
+        (b"{}", "head and body of the wrong types"),
+    ],
 )
-def test_a_torn_or_foreign_shared_answer_only_means_searching(make_app, app, monkeypatch, garbage):
+def test_a_torn_or_foreign_shared_answer_only_means_searching(
+    make_app, app, monkeypatch, head, body
+):
     other = make_app()
     url = "/api/v1/answer?q=refund&lang=en"
     app.test_client().get(url)
-    (stored,) = shared_answers(app)
-    stored.write_bytes(garbage)
+    (name,) = shared_answers(app)
+    tamper(app, name, head, body)
     there = reached_flask(other, monkeypatch)
     response = other.test_client().get(url)
     assert response.status_code == 200 and response.get_json()["status"] == "answered"
@@ -524,11 +574,13 @@ def test_a_shared_answer_with_a_foreign_row_only_means_searching(make_app, app, 
     other = make_app()
     url = "/api/v1/answer?q=refund&lang=en"
     app.test_client().get(url)
-    (stored,) = shared_answers(app)
-    head, _, body = stored.read_bytes().partition(b"\n")
+    (name,) = shared_answers(app)
+    store = caching.page_store(app)
+    ((epoch, _),) = stored(app)
+    body, head = store.get(epoch, name)
     meta = json.loads(head)
     meta["ask"]["not_a_field"] = 1
-    stored.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    tamper(app, name, json.dumps(meta), body)
     there = reached_flask(other, monkeypatch)
     assert other.test_client().get(url).status_code == 200 and there == ["/api/v1/answer"]
 

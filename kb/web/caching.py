@@ -18,7 +18,7 @@ its own ``ref``. Pages for signed-in people get ``private, no-store`` (see
 Each worker also keeps the rendered bytes of the last ``PAGES_PER_WORKER``
 public responses under their ETag: the same key, so a publish retires them
 at once. FAQ pages (home, categories, articles: a set bounded by the content)
-are also kept in ``PageStore``, on disk in the data directory, so every worker
+are also kept in ``PageStore``, a SQLite file in the data directory, so every worker
 of a node serves a page rendered once by any of them, and the operating
 system, not each worker, holds them in memory.
 
@@ -31,13 +31,13 @@ question one worker of the node answered is not searched again by another.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -57,7 +57,7 @@ FRONT_PAGES = 1024  # whole responses kept in front of Flask, per worker
 FRONT_BYTES = 8 * 2**20  # and their bodies in all, at most (a search for 50 is 40 KB)
 FRONT_MARK = "kb.front_cache"  # set in the WSGI environ by ``shared`` on a cacheable response
 FRONT_REPLAY = "kb.front_replay"  # set by ``shared`` on a recorded answer that can be replayed
-RETIRE_AFTER = 60.0  # seconds an epoch's folder is kept after its last page was written
+RETIRE_AFTER = 60.0  # seconds an epoch's pages are kept after its last page was written
 # recorded answers shared by the workers of a node: each worker writes at most
 # SHARED_ANSWERS of them per epoch, each of at most SHARED_ANSWER_BYTES, so an epoch
 # holds at most workers x 8,192 x 16 KB on disk however many distinct questions
@@ -83,86 +83,149 @@ def fingerprint(*folders: Path, extra: str = "") -> str:
 
 
 class PageStore:
-    """Rendered public pages shared by the workers of one node, in ``DATA_DIR/pages``.
+    """Rendered public pages shared by the workers of one node, in ``DATA_DIR/pages.sqlite``.
 
-    One folder per epoch (code, templates, index generation and day): a page
-    is a file named by its ETag (a recorded answer: by a digest of its
-    request, see ``FrontCache``), its head line (a page's content type, an answer's
-    metadata) then its body, written whole (temp file, then rename), so a
-    reader sees a whole page or none. A publish starts a new epoch, so every
-    page is retired at once; the worker that starts one removes the folders of
-    epochs nobody wrote to for a minute, so old pages do not pile up. Any
-    failure to read or write (a full disk, a folder removed under us) only
+    A page is a row keyed by its epoch (code, templates, index generation and
+    day) and its name (an ETag; a recorded answer: a digest of its request,
+    see ``FrontCache``), with its head line (a page's content type, an answer's
+    metadata) and its body. A reader sees a whole page or none.
+
+    Why SQLite and not a file per page: creating a file on this kind of
+    disk costs 60 to 670 us of kernel time (0.4 ms on average under load), a
+    row 0.05 ms (in WAL, with no fsync per write).
+    Each process (and thread) has its own connection; writes are single
+    statements, so a writer holds the lock for tens of microseconds.
+
+    A publish starts a new epoch, so every page is retired at once; the
+    process that starts one (the first to write in it) removes, off the
+    request, the pages of epochs nobody wrote to for a minute (a worker that
+    has not yet seen the publish still writes the epoch before it). Any
+    failure to read or write (a full disk, a locked or broken file) only
     means rendering again.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._root = str(root)
-        self._made = ""  # the epoch whose folder this process made or found: no mkdir each time
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()  # a connection per thread, remade after a fork
+        self._written = ("", 0.0)  # the epoch this process last wrote in, and when it said so
 
-    def _retire(self, keep: str) -> None:
-        """Remove the folders of other epochs, but those written to in the last minute.
-
-        A worker that has not yet seen a publish still renders the epoch before
-        it; the grace keeps such a worker from removing the new epoch's folder.
-        """
-        now = time.time()
-        for other in os.scandir(self.root):
-            with contextlib.suppress(OSError):
-                if other.name != keep and now - other.stat().st_mtime > RETIRE_AFTER:
-                    shutil.rmtree(other.path, ignore_errors=True)
+    def _db(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.pid, local.conn = os.getpid(), None  # a connection never crosses a fork
+        if local.conn is None:
+            local.conn = _open_pages(self.path)
+        return local.conn
 
     def get(self, epoch: str, name: str) -> tuple[bytes, str] | None:
         """Return the body and head line stored under ``name``, or None."""
         try:
-            # unbuffered: the file is read whole, at once
-            with open(os.path.join(self._root, epoch, name), "rb", buffering=0) as fh:
-                data = fh.readall()
-        except OSError:
+            row = self._db().execute(_GET, (epoch, name)).fetchone()
+        except sqlite3.Error as exc:
+            self._forget(exc)
             return None
-        content_type, sep, body = data.partition(b"\n")
-        return (body, content_type.decode("latin-1")) if sep else None
+        if row is None or not isinstance(row[0], bytes) or not isinstance(row[1], str):
+            return None
+        return row[0], row[1]
 
     def put(self, epoch: str, name: str, body: bytes, head: str) -> None:
         """Store ``body`` under ``name`` (best effort: never raises for a disk problem).
 
-        :param head: one line of latin-1 text read back with the body
+        :param head: one line of text read back with the body
         """
-        folder = os.path.join(self._root, epoch)
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-        data = head.encode("latin-1") + b"\n" + body
         try:
-            self._folder(epoch, folder)
-            try:
-                _write(tmp, data)
-            except FileNotFoundError:  # the folder was removed since: make it again
-                self._made = ""
-                self._folder(epoch, folder)
-                _write(tmp, data)
-            os.replace(tmp, os.path.join(folder, name))
-        except OSError:
-            self._made = ""
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            db = self._db()
+            self._note(db, epoch)
+            db.execute(_PUT, (epoch, name, head, body))
+        except sqlite3.Error as exc:
+            self._forget(exc)
 
-    def _folder(self, epoch: str, folder: str) -> None:
-        """Make the epoch's folder, unless this process made or found it already."""
-        if self._made == epoch:
+    def _forget(self, exc: sqlite3.Error) -> None:
+        """Open a new connection next time, unless the file was only busy.
+
+        (A file removed or replaced under a connection is never seen again by it.)
+        """
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            self._local.conn = None
+
+    def _note(self, db: sqlite3.Connection, epoch: str) -> None:
+        """Say that this process writes in ``epoch`` (at most every few seconds).
+
+        The first process to write in an epoch retires the others, off the request.
+        """
+        now = time.time()
+        last_epoch, said = self._written
+        if last_epoch == epoch and now - said < RETIRE_AFTER / 12:
             return
+        started = db.execute(_START, (epoch, now)).rowcount == 1
+        if not started:
+            db.execute(_WRITTEN, (now, epoch))
+        self._written = (epoch, now)
+        if started:  # retiring an epoch of thousands of pages takes a while
+            threading.Thread(target=self.retire, args=(epoch,), daemon=True).start()
+
+    def retire(self, keep: str) -> None:
+        """Remove the pages of other epochs, but those written to in the last minute.
+
+        In small transactions, so the workers' writes wait for none of them long.
+        """
         try:
-            os.makedirs(folder)
-        except FileExistsError:
-            pass
-        else:  # this worker started the epoch: retire the others, off the request
-            # (an epoch can hold thousands of pages: removing them took seconds)
-            threading.Thread(target=self._retire, args=(epoch,), daemon=True).start()
-        self._made = epoch
+            db = _open_pages(self.path)
+            try:
+                old = [
+                    row[0]
+                    for row in db.execute(_OLD, (keep, time.time() - RETIRE_AFTER)).fetchall()
+                ]
+                for epoch in old:
+                    while db.execute(_RETIRE, (epoch,)).rowcount:
+                        pass
+                    db.execute("DELETE FROM epochs WHERE epoch = ?", (epoch,))
+            finally:
+                db.close()
+        except sqlite3.Error:
+            pass  # the next epoch tries again
+        # the layout this store replaced: a folder of files per epoch
+        shutil.rmtree(self.path.parent / "pages", ignore_errors=True)
+
+    def held(self) -> dict[str, list[str]]:
+        """Return the names stored per epoch (for tests and inspection)."""
+        held: dict[str, list[str]] = {}
+        for epoch, name in self._db().execute("SELECT epoch, name FROM pages ORDER BY 1, 2"):
+            held.setdefault(epoch, []).append(name)
+        return held
 
 
-def _write(path: str, data: bytes) -> None:
-    with open(path, "wb", buffering=0) as fh:  # one write, unbuffered
-        fh.write(data)
+_GET = "SELECT body, head FROM pages WHERE epoch = ? AND name = ?"
+_PUT = "INSERT OR REPLACE INTO pages (epoch, name, head, body) VALUES (?, ?, ?, ?)"
+_START = "INSERT OR IGNORE INTO epochs (epoch, written) VALUES (?, ?)"
+_WRITTEN = "UPDATE epochs SET written = ? WHERE epoch = ?"
+_OLD = "SELECT epoch FROM epochs WHERE epoch != ? AND written < ?"
+_RETIRE = "DELETE FROM pages WHERE rowid IN (SELECT rowid FROM pages WHERE epoch = ? LIMIT 256)"
+
+
+def _open_pages(path: Path) -> sqlite3.Connection:
+    """Open the page store (made if missing): WAL, no fsync, a small page cache."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=0.25, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("PRAGMA synchronous = NORMAL")  # in WAL: no fsync per write, none can corrupt
+        db.execute("PRAGMA cache_size = -256")  # KB: the operating system caches the file
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.executescript(_SCHEMA)
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    epoch TEXT NOT NULL, name TEXT NOT NULL, head TEXT NOT NULL, body BLOB NOT NULL,
+    UNIQUE (epoch, name)
+);
+CREATE TABLE IF NOT EXISTS epochs (epoch TEXT PRIMARY KEY, written REAL NOT NULL);
+"""
 
 
 def worker_lru(name: str, size: int) -> LRU:
@@ -183,7 +246,7 @@ def page_store(app: Flask) -> PageStore:
     store = app.extensions.get("kb_page_store")
     if store is None:
         store = app.extensions.setdefault(
-            "kb_page_store", PageStore(app.extensions["kb"].data_dir / "pages")
+            "kb_page_store", PageStore(app.extensions["kb"].data_dir / "pages.sqlite")
         )
     return store
 
@@ -382,10 +445,10 @@ class FrontCache:
     Each worker sees only its share of the traffic, so a question another
     worker already answered would still be searched again here. A recorded
     answer this layer keeps therefore also goes to the node's ``PageStore``
-    (``_share``): in its epoch's folder, named by a digest of the request
-    key, with the headers and the journal row in its head line; each worker
-    writes at most ``SHARED_ANSWERS`` per epoch, so the folder stays bounded.
-    A worker that has not kept a request looks for that file (``_shared``)
+    (``_share``): in its epoch, named by a digest of the request key, with
+    the headers and the journal row in its head line; each worker writes at
+    most ``SHARED_ANSWERS`` per epoch, so the store stays bounded. A worker
+    that has not kept a request looks for that page (``_shared``)
     before running Flask, and replays what it finds. Only while questions
     are recorded: the journal already keeps them on this disk, and with
     recording off nothing about a question is written down.
