@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import re
 import sqlite3
+import threading
 import time
 from types import SimpleNamespace
 
@@ -325,6 +326,38 @@ def test_a_page_store_keeps_pages_per_epoch_and_retires_old_epochs(tmp_path, mon
     (tmp_path / "pages" / "old-epoch").mkdir()
     store.retire("e2")
     assert not (tmp_path / "pages").exists()
+
+
+def test_a_page_store_checkpoints_its_file_off_the_request(tmp_path, monkeypatch):
+    # SQLite's own checkpoints would fsync in the request that happens to write the
+    # 1,000th page of the log; here a thread does it after every CHECKPOINT_EVERY writes
+    monkeypatch.setattr(caching, "CHECKPOINT_EVERY", 3)
+    path = tmp_path / "pages.sqlite"
+    store = caching.PageStore(path)
+    started = []
+    real = threading.Thread
+
+    def thread(*args, **kwargs):
+        started.append((kwargs["target"], real(*args, **kwargs)))
+        return started[-1][1]
+
+    def finish() -> list:
+        for _, each in started:
+            each.join(5)
+        targets = [target for target, _ in started]
+        started.clear()
+        return targets
+
+    monkeypatch.setattr(caching.threading, "Thread", thread)
+    store.put("e1", "a", b"x" * 20_000, "h")
+    assert finish() == [store.retire]  # the first write in an epoch retires the others
+    size = path.stat().st_size
+    store.put("e1", "b", b"y" * 20_000, "h")
+    assert finish() == [] and path.stat().st_size == size  # only in the write-ahead log
+    store.put("e1", "c", b"z" * 20_000, "h")
+    assert finish() == [store.checkpoint]
+    assert path.stat().st_size >= size + 40_000  # copied into the file
+    assert caching.PageStore(path).get("e1", "c") == (b"z" * 20_000, "h")
 
 
 def reached_flask(app, monkeypatch) -> list[str]:

@@ -31,6 +31,7 @@ question one worker of the node answered is not searched again by another.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -65,6 +66,7 @@ RETIRE_AFTER = 60.0  # seconds an epoch's pages are kept after its last page was
 # first questions of an epoch are the most asked ones, so those are the ones shared
 SHARED_ANSWERS = 8192
 SHARED_ANSWER_BYTES = 16 * 2**10
+CHECKPOINT_EVERY = 256  # pages a process writes to the page store between its checkpoints
 
 
 def fingerprint(*folders: Path, extra: str = "") -> str:
@@ -108,6 +110,7 @@ class PageStore:
         self.path = path
         self._local = threading.local()  # a connection per thread, remade after a fork
         self._written = ("", 0.0)  # the epoch this process last wrote in, and when it said so
+        self._puts = 0  # pages this process wrote: every CHECKPOINT_EVERY-th checkpoints the file
 
     def _db(self) -> sqlite3.Connection:
         local = self._local
@@ -139,6 +142,23 @@ class PageStore:
             db.execute(_PUT, (epoch, name, head, body))
         except sqlite3.Error as exc:
             self._forget(exc)
+            return
+        self._puts += 1
+        if self._puts % CHECKPOINT_EVERY == 0:
+            threading.Thread(target=self.checkpoint, daemon=True).start()
+
+    def checkpoint(self) -> None:
+        """Copy the pages written since the last checkpoint into the file, off the request.
+
+        A checkpoint ends with an fsync of the file (a few milliseconds here),
+        so it runs in a thread, which does not hold the GIL while it waits;
+        SQLite's own checkpoints run in the writer (``wal_autocheckpoint = 0``).
+        """
+        try:
+            with contextlib.closing(_open_pages(self.path)) as db:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass  # busy (another process checkpoints) or broken: the next one tries again
 
     def _forget(self, exc: sqlite3.Error) -> None:
         """Open a new connection next time, unless the file was only busy.
@@ -180,6 +200,7 @@ class PageStore:
                     while db.execute(_RETIRE, (epoch,)).rowcount:
                         pass
                     db.execute("DELETE FROM epochs WHERE epoch = ?", (epoch,))
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 db.close()
         except sqlite3.Error:
@@ -204,12 +225,13 @@ _RETIRE = "DELETE FROM pages WHERE rowid IN (SELECT rowid FROM pages WHERE epoch
 
 
 def _open_pages(path: Path) -> sqlite3.Connection:
-    """Open the page store (made if missing): WAL, no fsync, a small page cache."""
+    """Open the page store (made if missing): WAL, checkpointed off the request, a small cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=0.25, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA synchronous = NORMAL")  # in WAL: no fsync per write, none can corrupt
         db.execute("PRAGMA cache_size = -256")  # KB: the operating system caches the file
+        db.execute("PRAGMA wal_autocheckpoint = 0")  # see PageStore.checkpoint
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             db.execute("PRAGMA journal_mode = WAL")
         db.executescript(_SCHEMA)
