@@ -61,7 +61,7 @@ def trial(
             copy = work / f"data-{name}"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(
-                data, copy, ignore=shutil.ignore_patterns("pages.sqlite*", "journal.sqlite*")
+                data, copy, ignore=shutil.ignore_patterns("pages*.sqlite*", "journal.sqlite*")
             )
             serve.REPO = tree  # gunicorn starts in the tree: its code serves
             context = serve.gunicorn(

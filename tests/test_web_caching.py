@@ -46,7 +46,7 @@ def republish(app, body: str = "Seven days.") -> None:
 
 def stored(app) -> list[tuple[str, str]]:
     """Return the (epoch, name) of every page in the node's page store, read as another process."""
-    path = app.config["DATA_DIR"] / "pages.sqlite"
+    path = caching.page_store(app).path
     if not path.exists():
         return []
     with contextlib.closing(sqlite3.connect(path)) as db:
@@ -55,7 +55,7 @@ def stored(app) -> list[tuple[str, str]]:
 
 def tamper(app, name: str, head: object, body: object) -> None:
     """Overwrite a stored page's head and body, as another process (or a bug) could."""
-    path = app.config["DATA_DIR"] / "pages.sqlite"
+    path = caching.page_store(app).path
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("UPDATE pages SET head = ?, body = ? WHERE name = ?", (head, body, name))
 
@@ -280,7 +280,7 @@ def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkey
                 raise sqlite3.OperationalError("database or disk is full")
             return self.db.execute(sql, *args)
 
-    monkeypatch.setattr(caching, "_open_pages", lambda path: Full(real(path)))
+    monkeypatch.setattr(caching, "_open_pages", lambda *args, **kwargs: Full(real(*args, **kwargs)))
     client = app.test_client()
     for _ in range(2):
         response = client.get("/en/articles/refund-time")
@@ -296,7 +296,7 @@ def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkey
     response = client.get("/en/articles/refund-time")
     assert response.status_code == 200 and "Five days" in response.get_data(as_text=True)
     # a file that is not a database at all
-    (app.config["DATA_DIR"] / "pages.sqlite").write_bytes(b"garbage" * 1000)
+    caching.page_store(app).path.write_bytes(b"garbage" * 1000)
     caching.page_store(app)._local.conn = None
     forget_pages(app)
     response = client.get("/en/articles/refund-time")
@@ -304,8 +304,8 @@ def test_a_page_store_that_cannot_write_or_read_only_means_rendering(app, monkey
 
 
 def test_a_page_store_keeps_pages_per_epoch_and_retires_old_epochs(tmp_path, monkeypatch):
-    store = caching.PageStore(tmp_path / "pages.sqlite")
-    other = caching.PageStore(tmp_path / "pages.sqlite")  # another worker
+    store = caching.PageStore(tmp_path)
+    other = caching.PageStore(tmp_path)  # another worker
     assert store.get("e1", "a") is None
     store.put("e1", "a", b"body a", "head a")
     store.put("e1", "a", b"body a2", "head a2")  # the same page again: replaced
@@ -328,12 +328,37 @@ def test_a_page_store_keeps_pages_per_epoch_and_retires_old_epochs(tmp_path, mon
     assert not (tmp_path / "pages").exists()
 
 
+def test_a_page_store_is_not_synced_and_lives_for_one_boot_of_the_machine(tmp_path, monkeypatch):
+    # an operating system crash can damage a file SQLite never syncs, and changes the boot id
+    monkeypatch.setattr(caching, "_BOOT", "firstboot")
+    first = caching.PageStore(tmp_path)
+    first.put("e1", "a", b"body", "head")
+    assert first.path.name == "pages-firstboot.sqlite" and not first.durable
+    assert first._db().execute("PRAGMA synchronous").fetchone() == (0,)  # OFF
+    monkeypatch.setattr(caching, "_BOOT", "secondboot")
+    second = caching.PageStore(tmp_path)
+    assert second.get("e1", "a") is None
+    second.put("e2", "a", b"body", "head")
+    second.retire("e2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "pages-secondboot.sqlite",
+        "pages-secondboot.sqlite-shm",
+        "pages-secondboot.sqlite-wal",
+    ]
+    monkeypatch.setattr(caching, "_BOOT", None)  # unknown: one file, synced at checkpoints
+    durable = caching.PageStore(tmp_path)
+    durable.put("e3", "a", b"body", "head")
+    assert durable.path.name == "pages.sqlite" and durable.durable
+    assert durable._db().execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert caching._boot_id() is None or caching._boot_id().isalnum()
+
+
 def test_a_page_store_checkpoints_its_file_off_the_request(tmp_path, monkeypatch):
     # SQLite's own checkpoints would fsync in the request that happens to write the
     # 1,000th page of the log; here a thread does it after every CHECKPOINT_EVERY writes
     monkeypatch.setattr(caching, "CHECKPOINT_EVERY", 3)
-    path = tmp_path / "pages.sqlite"
-    store = caching.PageStore(path)
+    store = caching.PageStore(tmp_path)
+    path = store.path
     started = []
     real = threading.Thread
 
@@ -357,7 +382,7 @@ def test_a_page_store_checkpoints_its_file_off_the_request(tmp_path, monkeypatch
     store.put("e1", "c", b"z" * 20_000, "h")
     assert finish() == [store.checkpoint]
     assert path.stat().st_size >= size + 40_000  # copied into the file
-    assert caching.PageStore(path).get("e1", "c") == (b"z" * 20_000, "h")
+    assert caching.PageStore(tmp_path).get("e1", "c") == (b"z" * 20_000, "h")
 
 
 def reached_flask(app, monkeypatch) -> list[str]:

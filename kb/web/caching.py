@@ -85,7 +85,7 @@ def fingerprint(*folders: Path, extra: str = "") -> str:
 
 
 class PageStore:
-    """Rendered public pages shared by the workers of one node, in ``DATA_DIR/pages.sqlite``.
+    """Rendered public pages shared by the workers of one node, in a SQLite file in ``DATA_DIR``.
 
     A page is a row keyed by its epoch (code, templates, index generation and
     day) and its name (an ETag; a recorded answer: a digest of its request,
@@ -94,9 +94,16 @@ class PageStore:
 
     Why SQLite and not a file per page: creating a file on this kind of
     disk costs 60 to 670 us of kernel time (0.4 ms on average under load), a
-    row 0.05 ms (in WAL, with no fsync per write).
-    Each process (and thread) has its own connection; writes are single
-    statements, so a writer holds the lock for tens of microseconds.
+    row 0.05 ms. Each process (and thread) has its own connection; writes
+    are single statements, so a writer holds the lock for tens of microseconds.
+
+    The file is a cache and never synced to disk (``synchronous = OFF``): a
+    checkpoint's fsync stalled the other workers' writes for up to 16 ms. An
+    application crash cannot damage such a file, an operating system crash
+    can; so the file is named by the boot it was written in
+    (``pages-<boot id>.sqlite``), and after a restart of the machine a new one
+    is started and the old ones removed. Where the boot id is unknown (not
+    Linux), the file is ``pages.sqlite``, synced at each checkpoint.
 
     A publish starts a new epoch, so every page is retired at once; the
     process that starts one (the first to write in it) removes, off the
@@ -106,8 +113,10 @@ class PageStore:
     means rendering again.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.durable = _BOOT is None  # synced to disk: it may outlive an operating system crash
+        self.path = folder / ("pages.sqlite" if _BOOT is None else f"pages-{_BOOT}.sqlite")
         self._local = threading.local()  # a connection per thread, remade after a fork
         self._written = ("", 0.0)  # the epoch this process last wrote in, and when it said so
         self._puts = 0  # pages this process wrote: every CHECKPOINT_EVERY-th checkpoints the file
@@ -117,7 +126,7 @@ class PageStore:
         if getattr(local, "pid", None) != os.getpid():
             local.pid, local.conn = os.getpid(), None  # a connection never crosses a fork
         if local.conn is None:
-            local.conn = _open_pages(self.path)
+            local.conn = _open_pages(self.path, durable=self.durable)
         return local.conn
 
     def get(self, epoch: str, name: str) -> tuple[bytes, str] | None:
@@ -139,7 +148,7 @@ class PageStore:
         try:
             db = self._db()
             self._note(db, epoch)
-            db.execute(_PUT, (epoch, name, head, body))
+            _write(db, _PUT, (epoch, name, head, body))
         except sqlite3.Error as exc:
             self._forget(exc)
             return
@@ -155,7 +164,7 @@ class PageStore:
         SQLite's own checkpoints run in the writer (``wal_autocheckpoint = 0``).
         """
         try:
-            with contextlib.closing(_open_pages(self.path)) as db:
+            with contextlib.closing(_open_pages(self.path, durable=self.durable)) as db:
                 db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
             pass  # busy (another process checkpoints) or broken: the next one tries again
@@ -177,9 +186,9 @@ class PageStore:
         last_epoch, said = self._written
         if last_epoch == epoch and now - said < RETIRE_AFTER / 12:
             return
-        started = db.execute(_START, (epoch, now)).rowcount == 1
+        started = _write(db, _START, (epoch, now)).rowcount == 1
         if not started:
-            db.execute(_WRITTEN, (now, epoch))
+            _write(db, _WRITTEN, (now, epoch))
         self._written = (epoch, now)
         if started:  # retiring an epoch of thousands of pages takes a while
             threading.Thread(target=self.retire, args=(epoch,), daemon=True).start()
@@ -190,7 +199,9 @@ class PageStore:
         In small transactions, so the workers' writes wait for none of them long.
         """
         try:
-            db = _open_pages(self.path)
+            db = _open_pages(
+                self.path, timeout=5.0, durable=self.durable
+            )  # off the request: it may wait
             try:
                 old = [
                     row[0]
@@ -205,15 +216,11 @@ class PageStore:
                 db.close()
         except sqlite3.Error:
             pass  # the next epoch tries again
-        # the layout this store replaced: a folder of files per epoch
-        shutil.rmtree(self.path.parent / "pages", ignore_errors=True)
-
-    def held(self) -> dict[str, list[str]]:
-        """Return the names stored per epoch (for tests and inspection)."""
-        held: dict[str, list[str]] = {}
-        for epoch, name in self._db().execute("SELECT epoch, name FROM pages ORDER BY 1, 2"):
-            held.setdefault(epoch, []).append(name)
-        return held
+        # the files of earlier boots, and the layout this store replaced (a folder per epoch)
+        for other in self.folder.glob("pages-*.sqlite*"):
+            if not other.name.startswith(self.path.name):
+                other.unlink(missing_ok=True)
+        shutil.rmtree(self.folder / "pages", ignore_errors=True)
 
 
 _GET = "SELECT body, head FROM pages WHERE epoch = ? AND name = ?"
@@ -224,12 +231,51 @@ _OLD = "SELECT epoch FROM epochs WHERE epoch != ? AND written < ?"
 _RETIRE = "DELETE FROM pages WHERE rowid IN (SELECT rowid FROM pages WHERE epoch = ? LIMIT 256)"
 
 
-def _open_pages(path: Path) -> sqlite3.Connection:
-    """Open the page store (made if missing): WAL, checkpointed off the request, a small cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=0.25, isolation_level=None, check_same_thread=False)
+def _write(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+    """Run one write, retrying a few times within half a millisecond while the file is locked.
+
+    Another worker's write holds the lock for about 0.05 ms. SQLite's own busy
+    handler sleeps 1 ms, then 2, 5, 10...: in a loop of two processes writing,
+    a write took 18 ms at worst that way. Past the retries the page is not
+    shared (``sqlite3.OperationalError``, which ``put`` swallows).
+    """
+    for pause in _PAUSES:
+        try:
+            return db.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            time.sleep(pause)
+    return db.execute(sql, args)
+
+
+_PAUSES = (0.00005, 0.0001, 0.0001, 0.0002)  # seconds between tries (0.45 ms in all)
+
+
+def _boot_id() -> str | None:
+    """Return an id of this boot of the machine (Linux), or None."""
     try:
-        db.execute("PRAGMA synchronous = NORMAL")  # in WAL: no fsync per write, none can corrupt
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            boot = fh.read().strip().replace("-", "")
+    except (OSError, ValueError):
+        return None
+    return boot[:16] if boot.isalnum() else None
+
+
+_BOOT = _boot_id()
+
+
+def _open_pages(path: Path, *, durable: bool, timeout: float = 0.0) -> sqlite3.Connection:
+    """Open the page store (made if missing): WAL, checkpointed off the request, a small cache.
+
+    :param durable: sync the file at each checkpoint (see ``PageStore``)
+    :param timeout: how long a statement waits for a lock; none on the request
+        path, where ``_write`` retries
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA synchronous = {'NORMAL' if durable else 'OFF'}")
         db.execute("PRAGMA cache_size = -256")  # KB: the operating system caches the file
         db.execute("PRAGMA wal_autocheckpoint = 0")  # see PageStore.checkpoint
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -267,9 +313,7 @@ def page_store(app: Flask) -> PageStore:
     """Return the app's ``PageStore`` (in its data directory), made on first use."""
     store = app.extensions.get("kb_page_store")
     if store is None:
-        store = app.extensions.setdefault(
-            "kb_page_store", PageStore(app.extensions["kb"].data_dir / "pages.sqlite")
-        )
+        store = app.extensions.setdefault("kb_page_store", PageStore(app.extensions["kb"].data_dir))
     return store
 
 
