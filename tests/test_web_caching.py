@@ -353,6 +353,25 @@ def test_a_page_store_is_not_synced_and_lives_for_one_boot_of_the_machine(tmp_pa
     assert caching._boot_id() is None or caching._boot_id().isalnum()
 
 
+def test_a_page_store_write_that_meets_a_lock_retries_briefly_then_gives_up(tmp_path, monkeypatch):
+    store = caching.PageStore(tmp_path)
+    store.put("e1", "a", b"a", "h")
+    connection = store._db()
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another worker holds the write lock
+    pauses = []
+    monkeypatch.setattr(caching.time, "sleep", pauses.append)
+    store.put("e1", "b", b"b", "h")  # neither raises nor waits on SQLite's busy handler
+    assert pauses == list(caching._PAUSES) and sum(pauses) < 0.001
+    holder.execute("ROLLBACK")
+    assert store.get("e1", "b") is None  # not shared, that is all
+    assert store._db() is connection  # a busy file keeps its connection
+    pauses.clear()
+    store.put("e1", "b", b"b", "h")
+    assert pauses == [] and store.get("e1", "b") == (b"b", "h")
+    holder.close()
+
+
 def test_a_page_store_checkpoints_its_file_off_the_request(tmp_path, monkeypatch):
     # SQLite's own checkpoints would fsync in the request that happens to write the
     # 1,000th page of the log; here a thread does it after every CHECKPOINT_EVERY writes
