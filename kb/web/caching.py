@@ -42,7 +42,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -581,7 +580,7 @@ class FrontCache:
             if self.shared[1] >= SHARED_ANSWERS:
                 return
             self.shared = (kept.epoch, self.shared[1] + 1)
-        head = json.dumps({"headers": kept.headers, "ask": asdict(kept.ask)})
+        head = json.dumps({"headers": kept.headers, "ask": journal.as_dict(kept.ask)})
         page_store(self.app).put(kept.epoch, _shared_name(request_key), kept.body, head)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
