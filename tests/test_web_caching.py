@@ -371,7 +371,10 @@ def test_a_page_store_write_that_meets_a_lock_retries_briefly_then_gives_up(tmp_
     holder.execute("BEGIN IMMEDIATE")  # another worker holds the write lock
     pauses = []
     monkeypatch.setattr(caching.time, "sleep", pauses.append)
+    started = time.monotonic()
     store.put("e1", "b", b"b", "h")  # neither raises nor waits on SQLite's busy handler
+    # (which would wait its timeout at each try: a quarter of a second or more)
+    assert time.monotonic() - started < 0.2
     assert pauses == list(caching._PAUSES) and sum(pauses) < 0.001
     holder.execute("ROLLBACK")
     assert store.get("e1", "b") is None  # not shared, that is all
