@@ -339,6 +339,17 @@ def test_a_page_store_keeps_pages_per_epoch_and_retires_old_epochs(tmp_path, mon
     assert not (tmp_path / "pages").exists()
 
 
+def test_a_page_store_whose_file_was_removed_starts_a_new_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(caching.threading, "Thread", Now)
+    store = caching.PageStore(tmp_path)
+    store.put("e1", "a", b"body a", "head")
+    for path in tmp_path.iterdir():  # someone clears the data folder
+        path.unlink()
+    store.put("e2", "b", b"body b", "head")  # a new epoch: the file is looked at again
+    assert caching.PageStore(tmp_path).get("e2", "b") == (b"body b", "head")  # another worker
+    assert store.get("e1", "a") is None
+
+
 def test_a_page_store_is_not_synced_and_lives_for_one_boot_of_the_machine(tmp_path, monkeypatch):
     # an operating system crash can damage a file SQLite never syncs, and changes the boot id
     monkeypatch.setattr(caching.threading, "Thread", Now)  # retire at once, not in a thread

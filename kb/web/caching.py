@@ -126,6 +126,7 @@ class PageStore:
             local.pid, local.conn = os.getpid(), None  # a connection never crosses a fork
         if local.conn is None:
             local.conn = _open_pages(self.path, durable=self.durable)
+            local.inode = _inode(self.path)
         return local.conn
 
     def get(self, epoch: str, name: str) -> tuple[bytes, str] | None:
@@ -145,8 +146,7 @@ class PageStore:
         :param head: one line of text read back with the body
         """
         try:
-            db = self._db()
-            self._note(db, epoch)
+            db = self._note(self._db(), epoch)
             _write(db, _PUT, (epoch, name, head, body))
         except sqlite3.Error as exc:
             self._forget(exc)
@@ -176,21 +176,28 @@ class PageStore:
         if "locked" not in str(exc) and "busy" not in str(exc):
             self._local.conn = None
 
-    def _note(self, db: sqlite3.Connection, epoch: str) -> None:
-        """Say that this process writes in ``epoch`` (at most every few seconds).
+    def _note(self, db: sqlite3.Connection, epoch: str) -> sqlite3.Connection:
+        """Say that this process writes in ``epoch`` (at most every few seconds); return
+        the connection to write with.
 
         The first process to write in an epoch retires the others, off the request.
+        A connection to a file removed or replaced since it was opened (someone
+        cleared the data folder) would write where nobody reads: it is replaced.
         """
         now = time.time()
         last_epoch, said = self._written
         if last_epoch == epoch and now - said < RETIRE_AFTER / 12:
-            return
+            return db
+        if _inode(self.path) != self._local.inode:
+            self._local.conn = None
+            db = self._db()
         started = _write(db, _START, (epoch, now)).rowcount == 1
         if not started:
             _write(db, _WRITTEN, (now, epoch))
         self._written = (epoch, now)
         if started:  # retiring an epoch of thousands of pages takes a while
             threading.Thread(target=self.retire, args=(epoch,), daemon=True).start()
+        return db
 
     def retire(self, keep: str) -> None:
         """Remove the pages of other epochs, but those written to in the last minute.
@@ -249,6 +256,13 @@ def _write(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> sqlite3.C
 
 
 _PAUSES = (0.00005, 0.0001, 0.0001, 0.0002)  # seconds between tries (0.45 ms in all)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 def _boot_id() -> str | None:
