@@ -158,9 +158,10 @@ class PageStore:
     def checkpoint(self) -> None:
         """Copy the pages written since the last checkpoint into the file, off the request.
 
-        A checkpoint ends with an fsync of the file (a few milliseconds here),
-        so it runs in a thread, which does not hold the GIL while it waits;
-        SQLite's own checkpoints run in the writer (``wal_autocheckpoint = 0``).
+        SQLite's own checkpoints run in the writer whose commit crosses their
+        threshold (``wal_autocheckpoint = 0`` turns them off); this one runs in
+        a thread, which does not hold the GIL while SQLite copies (and, for a
+        durable file, syncs: a few milliseconds here).
         """
         try:
             with contextlib.closing(_open_pages(self.path, durable=self.durable)) as db:
@@ -169,10 +170,8 @@ class PageStore:
             pass  # busy (another process checkpoints) or broken: the next one tries again
 
     def _forget(self, exc: sqlite3.Error) -> None:
-        """Open a new connection next time, unless the file was only busy.
-
-        (A file removed or replaced under a connection is never seen again by it.)
-        """
+        """Open a new connection next time (a broken file may have been replaced), unless
+        the file was only busy."""
         if "locked" not in str(exc) and "busy" not in str(exc):
             self._local.conn = None
 
@@ -205,9 +204,8 @@ class PageStore:
         In small transactions, so the workers' writes wait for none of them long.
         """
         try:
-            db = _open_pages(
-                self.path, timeout=5.0, durable=self.durable
-            )  # off the request: it may wait
+            # off the request: this connection may wait for the workers' writes
+            db = _open_pages(self.path, timeout=5.0, durable=self.durable)
             try:
                 old = [
                     row[0]
