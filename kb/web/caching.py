@@ -172,7 +172,7 @@ class PageStore:
     def _forget(self, exc: sqlite3.Error) -> None:
         """Open a new connection next time (a broken file may have been replaced), unless
         the file was only busy."""
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not _busy(exc):
             self._local.conn = None
 
     def _note(self, db: sqlite3.Connection, epoch: str) -> sqlite3.Connection:
@@ -247,10 +247,15 @@ def _write(db: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> sqlite3.C
         try:
             return db.execute(sql, args)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _busy(exc):
                 raise
             time.sleep(pause)
     return db.execute(sql, args)
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """True when ``exc`` only says another connection holds the lock (SQLITE_BUSY or _LOCKED)."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 _PAUSES = (0.00005, 0.0001, 0.0001, 0.0002)  # seconds between tries (0.45 ms in all)
