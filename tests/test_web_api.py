@@ -40,6 +40,18 @@ def test_answer_get_answers_with_receipt(sample_client):
     assert all(set(a) == {"id", "title", "url", "confidence"} for a in body["alternatives"])
 
 
+def test_json_is_utf8_not_escaped(sample_client):
+    """Answers in Arabic, Persian or Russian travel as UTF-8: a third of the bytes of escapes."""
+    r = sample_client.get("/api/v1/answer", query_string={"q": "كيف ألغي طلبي؟", "lang": "ar"})
+    assert r.status_code == 200
+    assert r.mimetype == "application/json"
+    title = r.get_json()["answer"]["title"]
+    assert title == "هل يمكنني إلغاء طلبي قبل شحنه؟"
+    assert title.encode("utf-8") in r.data
+    assert b"\\u" not in r.data
+    assert int(r.headers["Content-Length"]) == len(r.data)
+
+
 def test_answer_post_matches_get(sample_client):
     get = sample_client.get("/api/v1/answer", query_string={"q": CANCEL, "lang": "en"}).get_json()
     post = sample_client.post("/api/v1/answer", json={"question": CANCEL, "lang": "en"}).get_json()
