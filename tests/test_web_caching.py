@@ -621,6 +621,39 @@ def test_workers_of_a_node_share_recorded_answers(make_app, app, monkeypatch, ur
     assert len(shared_answers(app)) == 1
 
 
+def test_answers_read_from_the_store_share_their_repeated_strings(make_app, app):
+    """Each answer another worker shared keeps one copy of the header lines and journal
+    fields answers have in common, not its own (the front cache keeps 1,024 of them)."""
+    other = make_app()
+    urls = [f"/api/v1/answer?q={q}&lang=en" for q in ("refund", "refund+time", "refund+days")]
+    for url in urls:
+        app.test_client().get(url)
+    assert len(shared_answers(app)) == 3
+    for url in urls:
+        assert other.test_client().get(url).status_code == 200
+    kept = [k for k in other.extensions["kb_front"].pages.data.values() if k.ask is not None]
+    assert len(kept) == 3
+    first, *others = kept
+    for one in others:
+        same = [a for a, b in zip(first.headers, one.headers, strict=True) if a == b]
+        assert same and all(line in one.headers for line in same)
+        assert all(any(line is mine for mine in one.headers) for line in same)
+        for name in ("channel", "kind", "lang", "audience"):  # the same in all three
+            assert getattr(one.ask, name) is getattr(first.ask, name)
+        assert one.ask.ref != first.ask.ref and one.ask.query != first.ask.query
+
+
+def test_the_header_lines_remembered_are_bounded(monkeypatch):
+    monkeypatch.setattr(caching, "_LINES", {})
+    monkeypatch.setattr(caching, "_LINES_KEPT", 2)
+    first = caching._one_copy("Content-Length", 10)
+    assert first == ("Content-Length", "10")
+    assert caching._one_copy("Content-Length", "10") is first
+    for n in range(11, 20):
+        assert caching._one_copy("Content-Length", n) == ("Content-Length", str(n))
+        assert len(caching._LINES) <= 2
+
+
 def test_a_publish_retires_answers_the_workers_share(make_app, app, monkeypatch):
     other = make_app()
     there = reached_flask(other, monkeypatch)

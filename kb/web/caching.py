@@ -39,6 +39,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -491,6 +492,40 @@ def _body_size(kept: Kept) -> int:
     return len(kept.body)
 
 
+# header lines and journal fields repeat from one shared answer to the next: each
+# answer read back from the page store keeps one copy of them, not its own
+# (about 2 KB less per answer the front cache keeps)
+_LINES: dict[tuple[str, str], tuple[str, str]] = {}
+_LINES_KEPT = 4096  # distinct lines remembered (Content-Length varies); then forgotten
+_REPEATED = (
+    "channel",
+    "kind",
+    "lang",
+    "status",
+    "article_id",
+    "article_lang",
+    "content_hash",
+    "audience",
+)
+
+
+def _one_copy(name: object, value: object) -> tuple[str, str]:
+    """Return the header line ``(name, value)`` as strings, the same tuple each time."""
+    line = (str(name), str(value))
+    if len(_LINES) >= _LINES_KEPT:
+        _LINES.clear()
+    return _LINES.setdefault(line, line)
+
+
+def _shared_ask(fields: dict[str, Any]) -> journal.Ask:
+    """Return the journal row a shared answer records, its repeated strings interned."""
+    for name in _REPEATED:
+        value = fields.get(name)
+        if type(value) is str:
+            fields[name] = sys.intern(value)
+    return journal.Ask(**fields)
+
+
 def _shared_name(request_key: tuple[Any, ...]) -> str:
     """Return the ``PageStore`` name of the answer to a request (a digest of its key)."""
     digest = hashlib.sha256(json.dumps(request_key, default=str).encode()).hexdigest()
@@ -579,8 +614,8 @@ class FrontCache:
         body, head = found
         try:
             meta = json.loads(head)
-            ask = journal.Ask(**meta["ask"])
-            headers = tuple((str(k), str(v)) for k, v in meta["headers"])
+            ask = _shared_ask(meta["ask"])
+            headers = tuple(_one_copy(k, v) for k, v in meta["headers"])
             if ask.ref.encode() not in body:
                 return None
         except (ValueError, TypeError, KeyError, AttributeError):  # torn or foreign: search
