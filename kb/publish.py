@@ -141,6 +141,12 @@ def _parse_revisions(
     return live
 
 
+def _build_order(item: tuple[str, store.Revision]) -> tuple[str, str]:
+    """Sort key of a ``lang:id`` revision in a full build: by article, then language."""
+    lang, _, article_id = item[0].partition(":")
+    return article_id, lang
+
+
 class _Entries(Sequence["Entry | None"]):
     """The entries of recorded revisions, each parsed and rendered when it is read.
 
@@ -148,12 +154,19 @@ class _Entries(Sequence["Entry | None"]):
     writes it, so the parsing and rendering are shared out between them too.
     A revision that no longer parses reads as None (and is logged): the build
     skips it.
+
+    The entries are in article id order, each article's languages together,
+    not in the order the history happened to record them: documents are
+    numbered in this order and the number breaks ties between equal scores,
+    so two nodes that rebuild from the same content rank ties alike whatever
+    their histories. It also mixes the languages evenly into each build
+    process's part (their analysers and text differ in cost).
     """
 
     def __init__(
         self, revisions: dict[str, store.Revision], source_lang: str, outdated: set[str]
     ) -> None:
-        self._revisions = list(revisions.items())
+        self._revisions = sorted(revisions.items(), key=_build_order)
         self._keys = set(revisions)
         self._source_lang = source_lang
         self._outdated = outdated

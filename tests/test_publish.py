@@ -207,3 +207,23 @@ def test_a_rebuild_skips_a_recorded_revision_that_no_longer_parses(make_app, con
     assert "recorded revision en:lost-card r1 no longer parses" in caplog.text
     assert kb.index.get("en:lost-card") is None
     assert kb.index.get("en:refund-time").summary_text == "Five days."
+
+
+def test_a_rebuild_numbers_documents_by_article_then_language(make_app, content_dir):
+    from kb import publish
+
+    path = write_article(content_dir, "a-refund", "How long does a refund take?", "Five days.")
+    write_article(content_dir, "b-card", "I lost my card", "Block it in the app.")
+    write_article(content_dir, "a-refund", "Возврат", "Пять дней.", lang="ru")
+    kb = kb_of(make_app())
+    # an edit records a newer revision of the article that sorts first: the
+    # history now lists it last, a rebuild must not
+    path.write_text(path.read_text().replace("Five days.", "Three days."))
+    assert kb.startup().changed == ["en:a-refund"]
+    db = kb.connect()
+    try:
+        assert publish.rebuild(kb.index, db) == 3
+    finally:
+        db.conn.close()
+    keys = [stored["key"] for stored in kb.index.searcher().all_stored_fields()]
+    assert keys == ["en:a-refund", "ru:a-refund", "en:b-card"]
