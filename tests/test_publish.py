@@ -209,7 +209,7 @@ def test_a_rebuild_skips_a_recorded_revision_that_no_longer_parses(make_app, con
     assert kb.index.get("en:refund-time").summary_text == "Five days."
 
 
-def test_a_rebuild_numbers_documents_by_article_then_language(make_app, content_dir):
+def test_a_rebuild_numbers_documents_by_language_then_article(make_app, content_dir):
     from kb import publish
 
     path = write_article(content_dir, "a-refund", "How long does a refund take?", "Five days.")
@@ -226,4 +226,4 @@ def test_a_rebuild_numbers_documents_by_article_then_language(make_app, content_
     finally:
         db.conn.close()
     keys = [stored["key"] for stored in kb.index.searcher().all_stored_fields()]
-    assert keys == ["en:a-refund", "ru:a-refund", "en:b-card"]
+    assert keys == ["en:a-refund", "en:b-card", "ru:a-refund"]
