@@ -161,8 +161,8 @@ class _Entries(Sequence["Entry | None"]):
     rebuild from the same content rank ties alike whatever their histories.
     A language's documents stay together: its terms' postings are shorter
     and a segment without the language is skipped. Interleaving the
-    languages made the 10k index 9 % larger and a never-seen answer about a
-    fifth slower (docs/scaling.md).
+    languages made the 10k index 9 % larger and a never-seen answer about
+    15 % slower (docs/scaling.md).
     """
 
     def __init__(
