@@ -141,12 +141,6 @@ def _parse_revisions(
     return live
 
 
-def _build_order(item: tuple[str, store.Revision]) -> tuple[str, str]:
-    """Sort key of a ``lang:id`` revision in a full build: by language, then article."""
-    lang, _, article_id = item[0].partition(":")
-    return lang, article_id
-
-
 class _Entries(Sequence["Entry | None"]):
     """The entries of recorded revisions, each parsed and rendered when it is read.
 
@@ -168,7 +162,7 @@ class _Entries(Sequence["Entry | None"]):
     def __init__(
         self, revisions: dict[str, store.Revision], source_lang: str, outdated: set[str]
     ) -> None:
-        self._revisions = sorted(revisions.items(), key=_build_order)
+        self._revisions = sorted(revisions.items())  # by ``lang:id`` key: language, then id
         self._keys = set(revisions)
         self._source_lang = source_lang
         self._outdated = outdated
