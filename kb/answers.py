@@ -55,6 +55,12 @@ _ROUNDING = 1e-4
 # keeps as many candidates as the deepest channel that asked for it, at least this
 # many (what the answer API and the chat show): every entry it keeps stays in memory.
 MIN_DEPTH = 4
+# Search answers (ten candidates, each with its snippet) have a cache of their own,
+# this many times smaller than the answers': the page caches in front
+# (kb.web.caching) keep whole search pages, and answer a repeated search before it
+# reaches the engine. Kept with the answers, they held articles and snippets the
+# other channels' answers then could not (docs/scaling.md).
+SEARCH_CACHE_SHARE = 8
 
 
 @dataclass(frozen=True, slots=True)  # thousands in the answer cache: no __dict__ each
@@ -186,7 +192,8 @@ class AnswerEngine:
     :param margin: runner-up within this confidence of the best makes it ``ambiguous``
     :param time_limit: seconds a search may take
     :param max_query: longest accepted question in characters
-    :param cache_size: answers cached per process (keyed by index generation)
+    :param cache_size: answers cached per process (keyed by index generation); search
+        answers, with snippets, have a cache of their own ``SEARCH_CACHE_SHARE`` times smaller
     :param withhold_expired: customers get a handoff instead of an article past its review date
     :param reranker: optional semantic re-ranker (``kb.semantic``) blended into the confidence
     """
@@ -199,7 +206,7 @@ class AnswerEngine:
         margin: float = 0.0075,
         time_limit: float = 0.5,
         max_query: int = 500,
-        cache_size: int = 2048,
+        cache_size: int = 1024,
         withhold_expired: bool = False,
         reranker: Reranker | None = None,
     ):
@@ -211,6 +218,7 @@ class AnswerEngine:
         self.withhold_expired = withhold_expired
         self.reranker = reranker
         self._cache = LRU(cache_size)
+        self._searches = LRU(cache_size // SEARCH_CACHE_SHARE)
         self._catalog = LRU(64)
         self._phrase_cache = LRU(20_000)
         self._entries = LRU(max(256, cache_size))
@@ -595,7 +603,8 @@ class AnswerEngine:
         # every channel shares one cached answer per question, deepened when a
         # channel asks for more candidates than it holds
         key = (normalised, code, audience, snippets, generation, today)
-        cached = self._cache.get(key)
+        cache = self._searches if snippets else self._cache
+        cached = cache.get(key)
         if cached is not None and cached[1] >= limit:
             answer = cached[0]
             return Answer(
@@ -635,7 +644,7 @@ class AnswerEngine:
         if complete:  # a search the time limit cut short is answered, never remembered
             # fewer candidates than ranked for: the pool has no more, whatever the depth
             depth = ranked if len(candidates) == ranked else POOL
-            self._cache.put(key, (result, depth))
+            cache.put(key, (result, depth))
         return replace(result, candidates=result.candidates[:limit])
 
     def withheld(self, entry: Entry) -> bool:
@@ -669,6 +678,7 @@ class AnswerEngine:
         if generation != self._generation:
             self._generation = generation
             self._cache = LRU(self._cache.size)
+            self._searches = LRU(self._searches.size)
             self._catalog = LRU(self._catalog.size)
             live = self.index.segments()
             for cache in (self._entries, self._phrase_cache):
@@ -679,6 +689,7 @@ class AnswerEngine:
     def clear_cache(self) -> None:
         """Forget cached answers (after changing ``threshold`` or ``margin``)."""
         self._cache = LRU(self._cache.size)
+        self._searches = LRU(self._searches.size)
         self._catalog = LRU(self._catalog.size)
         self._entries = LRU(self._entries.size)
 

@@ -52,8 +52,8 @@ SETTINGS: list[Setting] = [
     Setting("MAX_CONTENT_LENGTH", 1_048_576, "Largest request body in bytes (413 above it)."),
     Setting(
         "ANSWER_CACHE_SIZE",
-        2048,
-        "Answers kept per worker, keyed by question, language and index generation.",
+        1024,
+        "Answers kept per worker, keyed by question, language and index generation (and an eighth as many searches).",
     ),
     Setting(
         "MERGE_IN_BACKGROUND",

@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from kb import answers
 from kb import lang as langs
 from kb.answers import AMBIGUOUS, ANSWERED, INTERNAL, NO_ANSWER, POOL, PUBLIC, SIGNALS
 from kb.errors import ArticleNotFound, BadRequest, UnknownLanguage
@@ -298,6 +299,27 @@ def test_a_cached_answer_keeps_only_as_many_candidates_as_a_channel_asked_for(
         assert engine.answer("refund question", "en", limit=3).candidates == api.candidates[:3]
     finally:
         engine._rank = before
+
+
+def test_search_answers_are_kept_in_a_smaller_cache_of_their_own(make_app, content_dir):
+    """A search answer holds ten articles and their snippets; the page caches in
+    front keep whole search pages, so the engine keeps fewer of them, and a burst
+    of searches does not push the other channels' answers out."""
+    for n in range(12):
+        write_article(content_dir, f"refund-{n}", f"Refund question {n}", "Refunds take days.")
+    engine = make_app(ANSWER_CACHE_SIZE=16).extensions["kb"].engine
+    assert (engine._cache.size, engine._searches.size) == (16, 16 // answers.SEARCH_CACHE_SHARE)
+    api = engine.answer("refund question", "en", limit=4)
+    found = engine.search("refund question", "en", limit=10)
+    assert len(engine._cache.data) == 1 and len(engine._searches.data) == 1
+    ((search, depth),) = engine._searches.data.values()
+    assert depth == 10 and all(c.snippet for c in search.candidates)
+    assert [c.entry.key for c in found[:4]] == [c.entry.key for c in api.candidates]
+    for n in range(3):  # only the last two searches stay; the answer is not pushed out
+        engine.search(f"refund question {n}", "en")
+    assert len(engine._searches.data) == 2 and len(engine._cache.data) == 1
+    engine._rank = None  # the answer is still served from its cache
+    assert engine.answer("refund question", "en", limit=4).candidates == api.candidates
 
 
 def test_articles_withheld_from_customers_do_not_shorten_the_list(make_app, content_dir):
