@@ -521,6 +521,12 @@ def rebuild_line(figures: dict) -> str:
     return f"{figures['rebuild_s']:.1f} s (median of {each})"
 
 
+def reference_floor(result: dict, first_floor: float | None) -> float | None:
+    """The floor a channel's share is of: the passes around it, else the run's first pass."""
+    around = result.get("floor_around")
+    return statistics.fmean(around) if around else first_floor
+
+
 def fmt(value: float, digits: int = 1) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
@@ -829,8 +835,7 @@ def markdown(report: dict) -> str:
         floors = {r["workers"]: r["rps"] for r in figures["results"] if r["channel"] == "floor"}
         for r in figures["results"]:
             server = r["server"] or {}
-            floor = statistics.fmean(r["floor_around"]) if r.get("floor_around") else None
-            floor = floor or floors.get(r["workers"])
+            floor = reference_floor(r, floors.get(r["workers"]))
             share = r["rps"] / floor if floor else float("nan")
             label = LABELS[r["channel"]] + (" (warm-up pass)" if r.get("warmup") else "")
             lines.append(
@@ -919,17 +924,15 @@ def targets(report: dict) -> list[str]:
         ("faq_article", "FAQ article page"),
     ):
         if found := by.get(channel):
-            around = found.get("floor_around")
-            if around:  # the floor in the minutes the channel ran
-                near = statistics.fmean(around)
-                share = found["rps"] / near
+            near = reference_floor(found, floor)
+            share = found["rps"] / near
+            if around := found.get("floor_around"):  # the floor in the minutes the channel ran
                 figure = (
                     f"{found['rps']:.0f} of {near:.0f} req/s = {share:.1%} (floor before and "
                     f"after: {around[0]:.0f}, {around[1]:.0f}; of the run's first floor, "
                     f"{floor:.0f}: {found['rps'] / floor:.1%})"
                 )
             else:
-                share = found["rps"] / floor
                 figure = f"{found['rps']:.0f} of {floor:.0f} req/s = {share:.0%}"
             add(f"{label}: throughput >= 60 % of the floor", figure, share >= 0.6)
     for pub in figures.get("publishes", []):

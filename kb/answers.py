@@ -677,9 +677,7 @@ class AnswerEngine:
         """
         if generation != self._generation:
             self._generation = generation
-            self._cache = LRU(self._cache.size)
-            self._searches = LRU(self._searches.size)
-            self._catalog = LRU(self._catalog.size)
+            self._drop_answers()
             live = self.index.segments()
             for cache in (self._entries, self._phrase_cache):
                 with cache.lock:
@@ -688,10 +686,14 @@ class AnswerEngine:
 
     def clear_cache(self) -> None:
         """Forget cached answers (after changing ``threshold`` or ``margin``)."""
+        self._drop_answers()
+        self._entries = LRU(self._entries.size)
+
+    def _drop_answers(self) -> None:
+        """Empty the caches of answers, searches and catalogs (keeping their sizes)."""
         self._cache = LRU(self._cache.size)
         self._searches = LRU(self._searches.size)
         self._catalog = LRU(self._catalog.size)
-        self._entries = LRU(self._entries.size)
 
     def search(
         self, question: object, lang: object, *, audience: str = PUBLIC, limit: int = 10
