@@ -6,7 +6,7 @@ import dataclasses
 import multiprocessing
 import sqlite3
 
-from kb import store
+from kb import publish, store
 from tests.conftest import write_article
 
 
@@ -141,7 +141,6 @@ def test_index_rebuilt_from_history_when_deleted(make_app, content_dir):
 
 
 def test_the_receipt_hash_is_the_one_the_history_recorded(make_app, content_dir):
-    from kb import publish
     from kb.content import parse_article
 
     write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
@@ -192,8 +191,6 @@ def test_workers_starting_together_record_each_change_once(tmp_path, content_dir
 
 
 def test_a_rebuild_skips_a_recorded_revision_that_no_longer_parses(make_app, content_dir, caplog):
-    from kb import publish
-
     write_article(content_dir, "refund-time", "How long does a refund take?", "Five days.")
     write_article(content_dir, "lost-card", "I lost my card", "Block it in the app.")
     kb = kb_of(make_app())
@@ -210,8 +207,6 @@ def test_a_rebuild_skips_a_recorded_revision_that_no_longer_parses(make_app, con
 
 
 def test_a_rebuild_numbers_documents_by_language_then_article(make_app, content_dir):
-    from kb import publish
-
     path = write_article(content_dir, "a-refund", "How long does a refund take?", "Five days.")
     write_article(content_dir, "b-card", "I lost my card", "Block it in the app.")
     write_article(content_dir, "a-refund", "Возврат", "Пять дней.", lang="ru")
