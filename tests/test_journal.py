@@ -114,6 +114,20 @@ def test_refs_sort_by_the_second_they_were_made_in():
     assert not journal.fresh(seconds[0][0], key, 10, now=start + 299)
 
 
+def test_now_is_stamped_as_datetime_would_across_seconds_and_days():
+    # ``utc_iso()`` makes a second's text once; each time must read as datetime writes it
+    start = 1_798_761_599_000_000_000  # 2026-12-31T23:59:59Z: the next second is a new year
+    steps = [0, 1, 999_999, 1_000_000, 998_999_999, 999_000_000, 999_999_999, 1_000_000_000]
+    for ns in [start + step for step in steps] + [start + 86_400 * 10**9 + 123_456_789]:
+        expected = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ns // 1000)
+        assert journal._now_iso(ns) == expected.isoformat(timespec="milliseconds")
+    # and going back in time (a clock set back) is written as it is, not from the last second
+    assert journal._now_iso(start).startswith("2026-12-31T23:59:59.000")
+    now = journal.utc_iso()
+    parsed = dt.datetime.fromisoformat(now)
+    assert parsed.tzinfo is not None and abs(parsed - dt.datetime.now(dt.UTC)) < dt.timedelta(1)
+
+
 def _record_in_child(path, n):
     recorder = journal.Recorder(path, interval=0.05)
     for i in range(n):
