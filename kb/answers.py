@@ -206,7 +206,7 @@ class AnswerEngine:
         margin: float = 0.0075,
         time_limit: float = 0.5,
         max_query: int = 500,
-        cache_size: int = 1024,
+        cache_size: int = 512,
         withhold_expired: bool = False,
         reranker: Reranker | None = None,
     ):

@@ -52,7 +52,7 @@ SETTINGS: list[Setting] = [
     Setting("MAX_CONTENT_LENGTH", 1_048_576, "Largest request body in bytes (413 above it)."),
     Setting(
         "ANSWER_CACHE_SIZE",
-        1024,
+        512,
         "Answers kept per worker, keyed by question, language and index generation (and an eighth as many searches).",
     ),
     Setting(

@@ -54,7 +54,7 @@ from kb.answers import LRU
 from kb.web import current_kb
 
 PAGES_PER_WORKER = 256
-FRONT_PAGES = 1024  # whole responses kept in front of Flask, per worker
+FRONT_PAGES = 4096  # whole responses kept in front of Flask, per worker
 FRONT_BYTES = 8 * 2**20  # and their bodies in all, at most (a search for 50 is 40 KB)
 FRONT_MARK = "kb.front_cache"  # set in the WSGI environ by ``shared`` on a cacheable response
 FRONT_REPLAY = "kb.front_replay"  # set by ``shared`` on a recorded answer that can be replayed
